@@ -1,0 +1,85 @@
+package marsad
+
+import (
+	"context"
+	"time"
+)
+
+// Article is one stored article: the clean copy of what an outlet published.
+// Title, Body and HTML are display text and are never normalized; analysis
+// works on copies.
+type Article struct {
+	ID          int64     `json:"id"`
+	URL         string    `json:"url"`         // canonical URL, unique in the store
+	SourceID    int64     `json:"source_id"`   // the outlet
+	Source      string    `json:"source"`      // the outlet's key (e.g. "okaz"), filled on reads
+	SourceName  string    `json:"source_name"` // the outlet's display name, filled on reads
+	ExternalID  string    `json:"external_id,omitempty"`
+	Title       string    `json:"title"`
+	Summary     string    `json:"summary,omitempty"`
+	Body        string    `json:"body"`           // plain text, paragraphs separated by "\n"
+	HTML        string    `json:"html,omitempty"` // sanitized HTML, optional
+	Author      string    `json:"author,omitempty"`
+	Category    string    `json:"category,omitempty"`
+	Lang        string    `json:"lang"`
+	Tags        []string  `json:"tags"` // publisher tags, display form
+	Published   time.Time `json:"published"`
+	Fetched     time.Time `json:"fetched"`
+	ContentHash uint64    `json:"content_hash"` // hash of the analyzed body (exact duplicates)
+
+	// CanonicalID is the article this one is a copy of (0 when it is itself
+	// canonical); StoryID the story it belongs to (0 before clustering).
+	CanonicalID int64 `json:"canonical_id,omitempty"`
+	StoryID     int64 `json:"story_id,omitempty"`
+}
+
+// Paragraphs returns the body split into its non-empty paragraphs.
+func (a *Article) Paragraphs() []string { return SplitParagraphs(a.Body) }
+
+// ArticleFilter selects articles. Zero fields select everything.
+type ArticleFilter struct {
+	ID       *int64
+	URL      *string
+	SourceID *int64
+	StoryID  *int64
+	From, To time.Time // published range, inclusive From, exclusive To
+	AfterID  int64     // keyset pagination by id
+	Offset   int
+	Limit    int
+	Newest   bool // order by published descending (default: id ascending)
+}
+
+// ArticleService reads and writes articles.
+type ArticleService interface {
+	// FindArticleByID returns one article. ENOTFOUND if there is none.
+	FindArticleByID(ctx context.Context, id int64) (*Article, error)
+	// FindArticleByURL returns the article with this canonical URL. ENOTFOUND if none.
+	FindArticleByURL(ctx context.Context, url string) (*Article, error)
+	// FindArticles returns the articles matching the filter and the total count
+	// of matches (ignoring Offset and Limit).
+	FindArticles(ctx context.Context, f ArticleFilter) ([]*Article, int, error)
+	// SaveArticles inserts the articles in one transaction, skipping those whose
+	// canonical URL is already stored. It returns, for each input, the stored id
+	// and whether it was newly inserted. Sources are created as needed.
+	// EINVALID for an article without URL.
+	SaveArticles(ctx context.Context, batch []*ArticleInput) ([]SaveResult, error)
+	// CountArticles returns the number of stored articles.
+	CountArticles(ctx context.Context) (int, error)
+}
+
+// ArticleInput is an article on its way into the store, with what the
+// pipeline computed for it: index terms and the source it belongs to.
+type ArticleInput struct {
+	Article *Article
+	Source  *Source
+	// TitleTerms and BodyTerms are the analyzed terms, space-joined, written
+	// to the search index.
+	TitleTerms string
+	BodyTerms  string
+}
+
+// SaveResult tells what happened to one ArticleInput.
+type SaveResult struct {
+	ID       int64
+	Inserted bool // false: the URL was already stored (unchanged)
+}

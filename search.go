@@ -1,0 +1,50 @@
+package marsad
+
+import (
+	"context"
+	"time"
+)
+
+// QueryNode is one node of a parsed search query. Leaves are terms or
+// phrases of analyzed terms; inner nodes combine children.
+type QueryNode struct {
+	Op       QueryOp
+	Terms    []string // OpTerm: one term; OpPhrase: the terms in order
+	Children []*QueryNode
+}
+
+// QueryOp is the kind of a QueryNode.
+type QueryOp int
+
+const (
+	OpTerm QueryOp = iota
+	OpPhrase
+	OpAnd
+	OpOr
+	OpNot // one child, excluded from the results of its parent And
+)
+
+// SearchRequest is a compiled query: a match expression over analyzed terms
+// plus structured filters. Expr may be nil when only filters are given.
+type SearchRequest struct {
+	Expr    *QueryNode
+	Sources []string // source keys; any of them
+	From    time.Time
+	To      time.Time // exclusive
+	Offset  int
+	Limit   int
+}
+
+// SearchHit is one matching article with its score (higher is better).
+type SearchHit struct {
+	Article *Article
+	Score   float64
+}
+
+// SearchService runs searches over the stored articles.
+type SearchService interface {
+	// Search returns one page of hits, best first, and the total number of
+	// matching articles. EINVALID when the request has neither an expression
+	// nor a filter.
+	Search(ctx context.Context, req SearchRequest) ([]SearchHit, int, error)
+}
