@@ -1,0 +1,293 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/marsad/marsad"
+)
+
+// articleColumns is the column list read by scanArticle, in order.
+const articleColumns = `a.id, a.url, a.source_id, s.key, s.name, a.external_id, a.title, a.summary,
+	a.body, a.html, a.author, a.category, a.lang, a.tags, a.published, a.fetched, a.content_hash,
+	coalesce(a.canonical_id, 0), coalesce(a.story_id, 0)`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanArticle(r rowScanner, extra ...any) (*marsad.Article, error) {
+	var a marsad.Article
+	var tags string
+	var published, fetched, hash int64
+	dest := append([]any{&a.ID, &a.URL, &a.SourceID, &a.Source, &a.SourceName, &a.ExternalID,
+		&a.Title, &a.Summary, &a.Body, &a.HTML, &a.Author, &a.Category, &a.Lang, &tags,
+		&published, &fetched, &hash, &a.CanonicalID, &a.StoryID}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.Published, a.Fetched = timeOrZero(published), timeOrZero(fetched)
+	a.ContentHash = uint64(hash)
+	if err := json.Unmarshal([]byte(tags), &a.Tags); err != nil {
+		return nil, fmt.Errorf("article %d: tags: %w", a.ID, err)
+	}
+	if a.Tags == nil {
+		a.Tags = []string{}
+	}
+	return &a, nil
+}
+
+// FindArticleByID returns one article. ENOTFOUND if there is none.
+func (db *DB) FindArticleByID(ctx context.Context, id int64) (*marsad.Article, error) {
+	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{ID: &id, Limit: 1})
+	if err != nil {
+		return nil, err
+	} else if len(list) == 0 {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no article with id %d", id)
+	}
+	return list[0], nil
+}
+
+// FindArticleByURL returns the article stored under this canonical URL.
+// ENOTFOUND if there is none.
+func (db *DB) FindArticleByURL(ctx context.Context, url string) (*marsad.Article, error) {
+	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{URL: &url, Limit: 1})
+	if err != nil {
+		return nil, err
+	} else if len(list) == 0 {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no article with url %s", url)
+	}
+	return list[0], nil
+}
+
+// FindArticles returns the articles matching f and the total count of
+// matches (ignoring Offset and Limit).
+func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*marsad.Article, int, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.ID != nil {
+		where, args = append(where, "a.id = ?"), append(args, *f.ID)
+	}
+	if f.URL != nil {
+		where, args = append(where, "a.url = ?"), append(args, *f.URL)
+	}
+	if f.SourceID != nil {
+		where, args = append(where, "a.source_id = ?"), append(args, *f.SourceID)
+	}
+	if f.StoryID != nil {
+		where, args = append(where, "a.story_id = ?"), append(args, *f.StoryID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "a.published >= ?"), append(args, f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "a.published < ?"), append(args, f.To.Unix())
+	}
+	if f.AfterID > 0 {
+		where, args = append(where, "a.id > ?"), append(args, f.AfterID)
+	}
+	order := "a.id"
+	if f.Newest {
+		order = "a.published DESC, a.id DESC"
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM articles a WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count articles: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+articleColumns+`
+		FROM articles a JOIN sources s ON s.id = a.source_id
+		WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find articles: %w", err)
+	}
+	defer rows.Close()
+	var out []*marsad.Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find articles: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+// CountArticles returns the number of stored articles.
+func (db *DB) CountArticles(ctx context.Context) (int, error) {
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&n)
+	return n, err
+}
+
+// SaveArticles inserts the batch in one transaction; an article whose URL is
+// already stored is left unchanged. Sources are created as needed and the
+// analyzed terms go to the search index.
+func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([]marsad.SaveResult, error) {
+	for i, in := range batch {
+		if in.Article == nil || in.Article.URL == "" {
+			return nil, marsad.Errorf(marsad.EINVALID, "article %d of the batch has no URL", i)
+		}
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("save articles: %w", err)
+	}
+	defer tx.Rollback()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO articles (url, source_id, external_id, title,
+		summary, body, html, author, category, lang, tags, published, fetched, content_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (url) DO NOTHING RETURNING id`)
+	if err != nil {
+		return nil, fmt.Errorf("save articles: %w", err)
+	}
+	defer ins.Close()
+	fts, err := tx.PrepareContext(ctx, `INSERT INTO article_fts (rowid, title, body) VALUES (?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("save articles: %w", err)
+	}
+	defer fts.Close()
+	sources := map[string]int64{}
+	now := db.Now().UTC()
+	results := make([]marsad.SaveResult, len(batch))
+	for i, in := range batch {
+		a := in.Article
+		src := in.Source
+		if src == nil {
+			src = &marsad.Source{Key: a.Source, Name: a.SourceName}
+		}
+		sid, ok := sources[src.Key]
+		if !ok {
+			if err := ensureSource(ctx, tx, src); err != nil {
+				return nil, err
+			}
+			sid, sources[src.Key] = src.ID, src.ID
+		}
+		a.SourceID = sid
+		if a.Fetched.IsZero() {
+			a.Fetched = now
+		}
+		if a.Published.IsZero() {
+			a.Published = a.Fetched
+		}
+		tags := a.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		tagJSON, err := json.Marshal(tags)
+		if err != nil {
+			return nil, fmt.Errorf("save %s: tags: %w", a.URL, err)
+		}
+		var id int64
+		err = ins.QueryRowContext(ctx, a.URL, sid, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML,
+			a.Author, a.Category, a.Lang, string(tagJSON), a.Published.Unix(), a.Fetched.Unix(),
+			int64(a.ContentHash)).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// Already stored: report its id, change nothing.
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE url = ?`, a.URL).Scan(&id); err != nil {
+				return nil, fmt.Errorf("save %s: %w", a.URL, err)
+			}
+			results[i] = marsad.SaveResult{ID: id}
+		case err != nil:
+			return nil, fmt.Errorf("save %s: %w", a.URL, err)
+		default:
+			if _, err := fts.ExecContext(ctx, id, in.TitleTerms, in.BodyTerms); err != nil {
+				return nil, fmt.Errorf("index %s: %w", a.URL, err)
+			}
+			results[i] = marsad.SaveResult{ID: id, Inserted: true}
+		}
+		a.ID = results[i].ID
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("save articles: %w", err)
+	}
+	return results, nil
+}
+
+// ReindexArticle replaces the search index entry of one article; used by
+// `marsad reindex` when the analyzer's rules change.
+func (db *DB) ReindexArticles(ctx context.Context, batch []*marsad.ArticleInput) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	defer tx.Rollback()
+	for _, in := range batch {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM article_fts WHERE rowid = ?`, in.Article.ID); err != nil {
+			return fmt.Errorf("reindex %d: %w", in.Article.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO article_fts (rowid, title, body) VALUES (?, ?, ?)`,
+			in.Article.ID, in.TitleTerms, in.BodyTerms); err != nil {
+			return fmt.Errorf("reindex %d: %w", in.Article.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET content_hash = ? WHERE id = ?`,
+			int64(in.Article.ContentHash), in.Article.ID); err != nil {
+			return fmt.Errorf("reindex %d: %w", in.Article.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func ensureSource(ctx context.Context, q execQuerier, s *marsad.Source) error {
+	if s.Key == "" {
+		return marsad.Errorf(marsad.EINVALID, "source has no key")
+	}
+	if s.Name == "" {
+		s.Name = s.Key
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO sources (key, name, domain) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`, s.Key, s.Name, s.Domain); err != nil {
+		return fmt.Errorf("source %s: %w", s.Key, err)
+	}
+	if err := q.QueryRowContext(ctx, `SELECT id, name, domain FROM sources WHERE key = ?`, s.Key).Scan(&s.ID, &s.Name, &s.Domain); err != nil {
+		return fmt.Errorf("source %s: %w", s.Key, err)
+	}
+	return nil
+}
+
+// EnsureSource returns the stored source with s.Key, creating it from s when
+// it does not exist; s.ID is set.
+func (db *DB) EnsureSource(ctx context.Context, s *marsad.Source) error {
+	return ensureSource(ctx, db.db, s)
+}
+
+// FindSources returns every source ordered by key.
+func (db *DB) FindSources(ctx context.Context) ([]*marsad.Source, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, key, name, domain FROM sources ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("find sources: %w", err)
+	}
+	defer rows.Close()
+	var out []*marsad.Source
+	for rows.Next() {
+		var s marsad.Source
+		if err := rows.Scan(&s.ID, &s.Key, &s.Name, &s.Domain); err != nil {
+			return nil, fmt.Errorf("find sources: %w", err)
+		}
+		out = append(out, &s)
+	}
+	return out, rows.Err()
+}
+
+// FindSourceByKey returns one source. ENOTFOUND if there is none.
+func (db *DB) FindSourceByKey(ctx context.Context, key string) (*marsad.Source, error) {
+	var s marsad.Source
+	err := db.db.QueryRowContext(ctx, `SELECT id, key, name, domain FROM sources WHERE key = ?`, key).Scan(&s.ID, &s.Key, &s.Name, &s.Domain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no source %q", key)
+	} else if err != nil {
+		return nil, fmt.Errorf("find source %s: %w", key, err)
+	}
+	return &s, nil
+}
