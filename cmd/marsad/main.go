@@ -48,7 +48,14 @@ func (a *app) rootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.dbPath, "db", envOr("MARSAD_DB", "./marsad.db"), "store file (env MARSAD_DB)")
 	// Each command lives in its own file as a constructor; keep this list sorted.
 	for _, newCmd := range []func(*app) *cobra.Command{
+		(*app).analyzeCmd,
 		(*app).evalCmd,
+		(*app).importCmd,
+		(*app).reindexCmd,
+		(*app).searchCmd,
+		(*app).serveCmd,
+		(*app).showCmd,
+		(*app).statsCmd,
 	} {
 		root.AddCommand(newCmd(a))
 	}
@@ -60,7 +67,9 @@ func (a *app) rootCmd() *cobra.Command {
 func (a *app) evalCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "eval", Short: "Measure quality against gold data"}
 	// One constructor per evaluation, each in its own file; keep sorted.
-	for _, newCmd := range []func(*app) *cobra.Command{} {
+	for _, newCmd := range []func(*app) *cobra.Command{
+		(*app).evalExtractCmd,
+	} {
 		cmd.AddCommand(newCmd(a))
 	}
 	return cmd
