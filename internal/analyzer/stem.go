@@ -1,0 +1,229 @@
+package analyzer
+
+import (
+	_ "embed"
+	"strings"
+	"unicode/utf8"
+)
+
+//go:embed keep.txt
+var keepTxt string
+
+//go:embed radical.txt
+var radicalTxt string
+
+// keepWords are whole words no rule touches (الله, names like بلينكن).
+var keepWords = loadWordSet(keepTxt)
+
+// radicalStems holds the suffix-stripped form of words whose first letter
+// looks like a proclitic but belongs to the root (وزير, فريق, بيان, سياسة,
+// التزام). Prefix rules consult it before stripping a letter.
+var radicalStems = loadStems(radicalTxt)
+
+// loadStems is loadWordSet with each entry also reduced by the suffix rules,
+// so that one entry covers its inflected forms.
+func loadStems(txt string) map[string]struct{} {
+	set := loadWordSet(txt)
+	out := make(map[string]struct{}, 2*len(set))
+	for w := range set {
+		out[w] = struct{}{}
+		out[stripSuffixes(w, false)] = struct{}{}
+	}
+	return out
+}
+
+// Arabic letters are two bytes in UTF-8 (U+0600..U+07FF), so affixes are
+// matched and cut on bytes; rune counts use utf8.RuneCountInString.
+const (
+	alef = "ا"
+	waw  = "و"
+	faa  = "ف"
+	baa  = "ب"
+	kaf  = "ك"
+	lam  = "ل"
+	seen = "س"
+	al   = "ال"
+)
+
+func runes(s string) int { return utf8.RuneCountInString(s) }
+
+// Stem returns the stem of an already-normalized word (see Normalize). It is
+// a light stemmer: it removes proclitics (و ف, ب ك ل, the article, future س)
+// and suffixes (pronouns, dual and plural endings, ta marbuta, nisba, verb
+// subject endings) but never below three letters, and never a first letter
+// that a word list says belongs to the root (وزير stays وزير).
+func (a *Analyzer) Stem(w string) string {
+	if runes(w) < 3 {
+		return w
+	}
+	if _, ok := a.keep[w]; ok {
+		return w
+	}
+	// A doubled initial alef is the interrogative hamza before a hamza
+	// (أأنت, أأباد): no word starts with two alefs.
+	if strings.HasPrefix(w, alef+alef) {
+		w = w[len(alef):]
+	}
+	w, future, done := a.stripPrefixes(w)
+	if done || a.isKept(w) {
+		return w
+	}
+	return stripSuffixes(w, future)
+}
+
+// isRadical reports whether w's first letter belongs to the root according
+// to the radical word list.
+func (a *Analyzer) isRadical(w string) bool {
+	if _, ok := a.radical[w]; ok {
+		return true
+	}
+	_, ok := a.radical[stripSuffixes(w, false)]
+	return ok
+}
+
+// isKept reports whether w is a whole word to leave alone.
+func (a *Analyzer) isKept(w string) bool {
+	_, ok := a.keep[w]
+	return ok
+}
+
+// stripPrefixes removes, in their fixed order, a conjunction (و ف), then
+// either the article with an optional preposition (ال بال كال لل) or a
+// preposition (ب ك ل) or the future س before an imperfect verb. future
+// reports the future prefix (it licenses verb endings); done that w is a
+// kept word and must not be reduced further.
+func (a *Analyzer) stripPrefixes(w string) (out string, future, done bool) {
+	n := runes(w)
+	if (strings.HasPrefix(w, waw) || strings.HasPrefix(w, faa)) && n-1 >= 3 && !a.isRadical(w) {
+		w, n = w[2:], n-1
+		if a.isKept(w) {
+			return w, false, true
+		}
+	}
+	switch {
+	case strings.HasPrefix(w, al):
+		if n-2 >= 2 && !a.isRadical(w) {
+			return w[4:], false, false
+		}
+		return w, false, false
+	case strings.HasPrefix(w, lam+lam):
+		// ل + ال with the alef dropped (للطالب), unless the word itself
+		// starts with a radical lam (للبنان = ل + لبنان).
+		if a.isRadical(w[2:]) {
+			return w[2:], false, false
+		}
+		if n-2 >= 2 {
+			return w[4:], false, false
+		}
+		return w, false, false
+	case strings.HasPrefix(w, baa+al) || strings.HasPrefix(w, kaf+al):
+		if a.isKept(w[2:]) {
+			return w[2:], false, true
+		}
+		if n-3 >= 2 && !a.isRadical(w[2:]) {
+			return w[6:], false, false
+		}
+	}
+	if (strings.HasPrefix(w, baa) || strings.HasPrefix(w, kaf) || strings.HasPrefix(w, lam)) && n-1 >= 3 && !a.isRadical(w) {
+		return w[2:], false, false
+	}
+	if strings.HasPrefix(w, seen) && n-1 >= 4 && !a.isRadical(w) {
+		switch w[2:4] {
+		case "ي", "ت", "ن", alef:
+			return w[2:], true, false
+		}
+	}
+	return w, false, false
+}
+
+// suffix is one ending rule: the ending, the shortest stem it may leave, and
+// when it applies.
+type suffix struct {
+	s    string
+	min  int
+	when uint8
+}
+
+const (
+	always     = iota
+	afterOther // only once another suffix was removed (ta of ة before a pronoun: وزارته)
+	verbShape  // only on a verb-looking word (أفعل/استفعل, or after future س)
+)
+
+// suffixes are tried in this order (longer first) on each round.
+var suffixes = []suffix{
+	{"كما", 3, always}, {"هما", 3, always}, {"تما", 3, always},
+	{"يات", 3, always}, {"يين", 3, always}, {"تين", 3, always}, {"تان", 3, always},
+	{"تمو", 3, afterOther},
+	{"كم", 3, always}, {"كن", 3, always}, {"هم", 3, always}, {"هن", 3, always},
+	{"ها", 3, always}, {"نا", 3, always}, {"ات", 3, always},
+	{"ين", 4, always}, {"ون", 4, always}, {"ان", 4, always},
+	{"وا", 3, always}, {"تم", 3, always}, {"تن", 3, always},
+	{"ك", 3, always}, {"ه", 3, always}, {"ي", 3, always}, {"ا", 3, always},
+	{"ت", 3, afterOther}, {"و", 3, afterOther}, {"ن", 4, verbShape},
+}
+
+// stripSuffixes removes up to five stacked endings (بتأثريتيهما: هما, ي, ت,
+// ي), each time keeping at least its rule's minimum of letters.
+func stripSuffixes(w string, future bool) string {
+	n := runes(w)
+	stripped := false
+	for round := 0; round < 5; round++ {
+		found := false
+		for _, sf := range suffixes {
+			if !strings.HasSuffix(w, sf.s) {
+				continue
+			}
+			k := len(sf.s) / 2
+			if n-k < sf.min {
+				continue
+			}
+			rest := w[:len(w)-len(sf.s)]
+			if !suffixAllowed(sf, rest, n-k, stripped, future) {
+				continue
+			}
+			w, n, stripped, found = rest, n-k, true, true
+			break
+		}
+		if !found {
+			break
+		}
+	}
+	return w
+}
+
+// suffixAllowed applies the conditions that keep root letters from being
+// taken for endings.
+func suffixAllowed(sf suffix, rest string, n int, stripped, future bool) bool {
+	switch sf.s {
+	case "ي":
+		// ي after alef is a root letter (ولاية, نهاية, رعاية), not a nisba.
+		if strings.HasSuffix(rest, alef) {
+			return false
+		}
+	case "تان":
+		// -stan names (باكستان, افغانستان).
+		if strings.HasSuffix(rest, seen) {
+			return false
+		}
+	case "ين", "ون", "ان":
+		// Dual and sound plural endings close the word: nothing follows
+		// them, so after another ending they are stem letters (بريطانيا →
+		// بريطاني → بريطان, not بريط).
+		if stripped || (sf.s == "ان" && strings.HasSuffix(rest, seen+"ت")) {
+			return false
+		}
+	case "ن":
+		// ان is a dual or a root (ايران, المان), never a verb ending here.
+		if strings.HasSuffix(rest, alef) {
+			return false
+		}
+	}
+	switch sf.when {
+	case afterOther:
+		return stripped || (sf.s == "ت" && strings.HasPrefix(rest, alef) && n >= 4)
+	case verbShape:
+		return future || (strings.HasPrefix(rest, alef) && n >= 4)
+	}
+	return true
+}
