@@ -69,6 +69,7 @@ func (a *app) evalCmd() *cobra.Command {
 	// One constructor per evaluation, each in its own file; keep sorted.
 	for _, newCmd := range []func(*app) *cobra.Command{
 		(*app).evalExtractCmd,
+		(*app).evalStemCmd,
 	} {
 		cmd.AddCommand(newCmd(a))
 	}
