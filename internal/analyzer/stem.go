@@ -12,13 +12,16 @@ var keepTxt string
 //go:embed radical.txt
 var radicalTxt string
 
+//go:embed radical_gen.txt
+var radicalGenTxt string
+
 // keepWords are whole words no rule touches (الله, names like بلينكن).
 var keepWords = loadWordSet(keepTxt)
 
 // radicalStems holds the suffix-stripped form of words whose first letter
 // looks like a proclitic but belongs to the root (وزير, فريق, بيان, سياسة,
 // التزام). Prefix rules consult it before stripping a letter.
-var radicalStems = loadStems(radicalTxt)
+var radicalStems = loadStems(radicalTxt + "\n" + radicalGenTxt)
 
 // loadStems is loadWordSet with each entry also reduced by the suffix rules,
 // so that one entry covers its inflected forms.
@@ -163,6 +166,16 @@ var suffixes = []suffix{
 	{"ت", 3, afterOther}, {"و", 3, afterOther}, {"ن", 4, verbShape},
 }
 
+// suffixesByLast indexes suffixes by their last letter (U+0620..U+065F),
+// keeping their order, so a round tests only the few that can match.
+var suffixesByLast = func() (idx [64][]suffix) {
+	for _, sf := range suffixes {
+		r, _ := utf8.DecodeLastRuneInString(sf.s)
+		idx[r-0x0620] = append(idx[r-0x0620], sf)
+	}
+	return idx
+}()
+
 // stripSuffixes removes up to five stacked endings (بتأثريتيهما: هما, ي, ت,
 // ي), each time keeping at least its rule's minimum of letters.
 func stripSuffixes(w string, future bool) string {
@@ -170,7 +183,11 @@ func stripSuffixes(w string, future bool) string {
 	stripped := false
 	for round := 0; round < 5; round++ {
 		found := false
-		for _, sf := range suffixes {
+		last, _ := utf8.DecodeLastRuneInString(w)
+		if last < 0x0620 || last >= 0x0660 {
+			break
+		}
+		for _, sf := range suffixesByLast[last-0x0620] {
 			if !strings.HasSuffix(w, sf.s) {
 				continue
 			}
@@ -221,7 +238,9 @@ func suffixAllowed(sf suffix, rest string, n int, stripped, future bool) bool {
 	}
 	switch sf.when {
 	case afterOther:
-		return stripped || (sf.s == "ت" && strings.HasPrefix(rest, alef) && n >= 4)
+		// Bare ت ends a perfect verb of the أفعل/استفعل shapes (أسقطت);
+		// an alef-lam start is the article kept on a name (الكويت).
+		return stripped || (sf.s == "ت" && strings.HasPrefix(rest, alef) && !strings.HasPrefix(rest, al) && n >= 4)
 	case verbShape:
 		return future || (strings.HasPrefix(rest, alef) && n >= 4)
 	}
