@@ -56,6 +56,7 @@ func (a *app) rootCmd() *cobra.Command {
 		(*app).serveCmd,
 		(*app).showCmd,
 		(*app).statsCmd,
+		(*app).storiesCmd,
 	} {
 		root.AddCommand(newCmd(a))
 	}
@@ -68,8 +69,10 @@ func (a *app) evalCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "eval", Short: "Measure quality against gold data"}
 	// One constructor per evaluation, each in its own file; keep sorted.
 	for _, newCmd := range []func(*app) *cobra.Command{
+		(*app).evalDedupCmd,
 		(*app).evalExtractCmd,
 		(*app).evalStemCmd,
+		(*app).evalStoriesCmd,
 	} {
 		cmd.AddCommand(newCmd(a))
 	}

@@ -1,0 +1,165 @@
+package eval
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/marsad/marsad/internal/story"
+)
+
+// StoryGold is one reading of a window: article id → story label.
+type StoryGold struct {
+	Name   string
+	Labels map[string]string
+}
+
+// ReadStoryGold reads a story_gold labels file ({"id","story",…} per line).
+// Its name is the file name without extension.
+func ReadStoryGold(path string) (*StoryGold, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read gold %s: %w", path, err)
+	}
+	defer f.Close()
+	g := &StoryGold{Name: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), Labels: map[string]string{}}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		var row struct{ ID, Story string }
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		g.Labels[row.ID] = row.Story
+	}
+	return g, sc.Err()
+}
+
+// ClusterScores are B-cubed and pairwise precision/recall/F1.
+type ClusterScores struct {
+	BPrecision, BRecall, BF1 float64
+	PPrecision, PRecall, PF1 float64
+	N                        int
+}
+
+// ScoreClusters compares a predicted clustering with gold labels over the
+// items both know.
+func ScoreClusters(pred, gold map[string]string) ClusterScores {
+	var ids []string
+	for id := range gold {
+		if _, ok := pred[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	type key struct{ p, g string }
+	cell := map[key]int{}
+	ps, gs := map[string]int{}, map[string]int{}
+	for _, id := range ids {
+		p, g := pred[id], gold[id]
+		cell[key{p, g}]++
+		ps[p]++
+		gs[g]++
+	}
+	var s ClusterScores
+	s.N = len(ids)
+	if s.N == 0 {
+		return s
+	}
+	for _, id := range ids {
+		c := float64(cell[key{pred[id], gold[id]}])
+		s.BPrecision += c / float64(ps[pred[id]])
+		s.BRecall += c / float64(gs[gold[id]])
+	}
+	s.BPrecision /= float64(s.N)
+	s.BRecall /= float64(s.N)
+	s.BF1 = fScore(s.BPrecision, s.BRecall)
+	pairs := func(n int) int { return n * (n - 1) / 2 }
+	tp, pp, gp := 0, 0, 0
+	for _, c := range cell {
+		tp += pairs(c)
+	}
+	for _, c := range ps {
+		pp += pairs(c)
+	}
+	for _, c := range gs {
+		gp += pairs(c)
+	}
+	s.PPrecision, s.PRecall = pairRatio(tp, pp), pairRatio(tp, gp)
+	s.PF1 = fScore(s.PPrecision, s.PRecall)
+	return s
+}
+
+// Format prints the scores in the eval line form.
+func (s ClusterScores) Format() string {
+	return fmt.Sprintf("bcubed_precision=%.4f bcubed_recall=%.4f bcubed_f1=%.4f pair_precision=%.4f pair_recall=%.4f pair_f1=%.4f n=%d",
+		s.BPrecision, s.BRecall, s.BF1, s.PPrecision, s.PRecall, s.PF1, s.N)
+}
+
+// StoryDocs turns corpus items into clustering documents with the
+// analyzer terms.
+func StoryDocs(items []NewsItem, terms func(string) []string) []*story.Doc {
+	docs := make([]*story.Doc, len(items))
+	for i, it := range items {
+		docs[i] = &story.Doc{
+			ID: int64(i + 1), Source: it.Source, Published: it.Published, Title: it.Title,
+			TitleTerms: terms(it.Title), LeadTerms: terms(it.Summary), BodyTerms: terms(it.Body),
+		}
+	}
+	return docs
+}
+
+// ClusterOnline clusters docs (in arrival order) with an in-memory index,
+// counting each batch of batchSize into the document frequencies before
+// assigning its members, as the pipeline does. It returns the story of
+// each doc.
+func ClusterOnline(ctx context.Context, docs []*story.Doc, p story.Params, batchSize int) ([]int64, error) {
+	return ClusterOnlineWarm(ctx, nil, docs, p, batchSize)
+}
+
+// ClusterOnlineWarm is ClusterOnline with the document frequencies first
+// counted over warm (earlier articles that are not clustered).
+func ClusterOnlineWarm(ctx context.Context, warm, docs []*story.Doc, p story.Params, batchSize int) ([]int64, error) {
+	idx := story.NewMemIndex()
+	c := story.NewClusterer(p, idx)
+	if err := c.Observe(ctx, warm); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(docs))
+	for start := 0; start < len(docs); start += batchSize {
+		batch := docs[start:min(len(docs), start+batchSize)]
+		if err := c.Observe(ctx, batch); err != nil {
+			return nil, err
+		}
+		for i, d := range batch {
+			a, err := c.Add(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			out[start+i] = a.StoryID
+		}
+	}
+	return out, nil
+}
+
+// StoriesReport prints one line per reading and the mean last.
+func StoriesReport(w io.Writer, pred map[string]string, golds []*StoryGold) ClusterScores {
+	var mean ClusterScores
+	for _, g := range golds {
+		s := ScoreClusters(pred, g.Labels)
+		fmt.Fprintf(w, "eval stories: gold=%s %s\n", g.Name, s.Format())
+		mean.BPrecision += s.BPrecision / float64(len(golds))
+		mean.BRecall += s.BRecall / float64(len(golds))
+		mean.BF1 += s.BF1 / float64(len(golds))
+		mean.PPrecision += s.PPrecision / float64(len(golds))
+		mean.PRecall += s.PRecall / float64(len(golds))
+		mean.PF1 += s.PF1 / float64(len(golds))
+		mean.N = s.N
+	}
+	fmt.Fprintf(w, "eval stories: %s\n", mean.Format())
+	return mean
+}
