@@ -61,6 +61,9 @@ was committed and running it again completes it.`,
 					prog.Status(fmt.Sprintf("read=%d imported=%d", t.Read, t.Imported))
 				},
 			})
+			if err == nil && res.Imported > 0 {
+				err = db.OptimizeIndex(ctx)
+			}
 			prog.Finish()
 			secs := time.Since(start).Seconds()
 			fmt.Fprintf(a.stdout, "import: read=%d imported=%d unchanged=%d invalid=%d seconds=%.2f rate=%.0f/s\n",

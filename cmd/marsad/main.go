@@ -49,6 +49,7 @@ func (a *app) rootCmd() *cobra.Command {
 	// Each command lives in its own file as a constructor; keep this list sorted.
 	for _, newCmd := range []func(*app) *cobra.Command{
 		(*app).analyzeCmd,
+		(*app).benchCmd,
 		(*app).evalCmd,
 		(*app).importCmd,
 		(*app).reindexCmd,

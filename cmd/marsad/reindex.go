@@ -58,6 +58,9 @@ func (a *app) reindexCmd() *cobra.Command {
 				done += len(list)
 				fmt.Fprint(prog, strings.Repeat(".", len(list))) // one byte per article
 			}
+			if err := db.OptimizeIndex(ctx); err != nil {
+				return err
+			}
 			prog.Finish()
 			if err := db.SetMeta(ctx, analyzerVersionKey, fmt.Sprint(analyzer.Version)); err != nil {
 				return err

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/marsad/marsad"
@@ -29,16 +30,8 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	if match == "" && len(req.Sources) == 0 && req.From.IsZero() && req.To.IsZero() {
 		return nil, 0, marsad.Errorf(marsad.EINVALID, "empty query")
 	}
-	where, args := []string{"1 = 1"}, []any{}
-	from := `articles a JOIN sources s ON s.id = a.source_id`
-	score := "0.0"
-	order := "a.published DESC, a.id DESC"
-	if match != "" {
-		from = `article_fts f JOIN articles a ON a.id = f.rowid JOIN sources s ON s.id = a.source_id`
-		where, args = append(where, "article_fts MATCH ?"), append(args, match)
-		score = fmt.Sprintf("-bm25(article_fts, %g, %g)", titleWeight, bodyWeight)
-		order = "score DESC, a.published DESC"
-	}
+	var where []string
+	var args []any
 	if len(req.Sources) > 0 {
 		where = append(where, "s.key IN ("+placeholders(len(req.Sources))+")")
 		for _, k := range req.Sources {
@@ -51,32 +44,64 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	if !req.To.IsZero() {
 		where, args = append(where, "a.published < ?"), append(args, req.To.Unix())
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM `+from+` WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+	filter := ""
+	if len(where) > 0 {
+		filter = ` JOIN articles a ON a.id = m.id JOIN sources s ON s.id = a.source_id WHERE ` + strings.Join(where, " AND ")
+	}
+	// h holds the ids of every match with its score (and sort key); the page
+	// is cut from h before any article row is read, so a query matching
+	// thousands of articles sorts thousands of small rows, not bodies. The
+	// total is counted from the same h: the match runs once.
+	var with, order, outer string
+	var withArgs []any
+	if match != "" {
+		// bm25() only works in the FTS cursor's own query: score the matches
+		// in a materialized CTE first.
+		with = fmt.Sprintf(`WITH m AS MATERIALIZED (SELECT rowid AS id, -bm25(article_fts, %g, %g) AS score
+			FROM article_fts WHERE article_fts MATCH ?), h AS (SELECT m.id, m.score, 0 AS published FROM m%s) `,
+			titleWeight, bodyWeight, filter)
+		withArgs = append([]any{match}, args...)
+		order, outer = "score DESC, id DESC", "p.score DESC, p.id DESC"
+	} else {
+		with = `WITH h AS MATERIALIZED (SELECT a.id, 0.0 AS score, a.published FROM articles a
+			JOIN sources s ON s.id = a.source_id WHERE ` + strings.Join(where, " AND ") + `) `
+		withArgs = args
+		order, outer = "published DESC, id DESC", "p.published DESC, p.id DESC"
 	}
 	limit := req.Limit
 	if limit <= 0 {
 		limit = 20
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+articleColumns+`, `+score+` AS score FROM `+from+
-		` WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, req.Offset)...)
+	rows, err := db.db.QueryContext(ctx, with+`SELECT `+articleColumns+`, p.score, (SELECT count(*) FROM h)
+		FROM (SELECT id, score, published FROM h ORDER BY `+order+` LIMIT ? OFFSET ?) p
+		JOIN articles a ON a.id = p.id JOIN sources s ON s.id = a.source_id
+		ORDER BY `+outer,
+		slices.Concat(withArgs, []any{limit, req.Offset})...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
 	defer rows.Close()
 	var hits []marsad.SearchHit
+	total := 0
 	for rows.Next() {
 		var h marsad.SearchHit
-		a, err := scanArticle(rows, &h.Score)
+		a, err := scanArticle(rows, &h.Score, &total)
 		if err != nil {
 			return nil, 0, fmt.Errorf("search %q: %w", match, err)
 		}
 		h.Article = a
 		hits = append(hits, h)
 	}
-	return hits, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+	}
+	if len(hits) == 0 && req.Offset > 0 {
+		// A page past the end has no row to carry the total: count apart.
+		if err := db.db.QueryRowContext(ctx, with+`SELECT count(*) FROM h`, withArgs...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("search %q: %w", match, err)
+		}
+	}
+	return hits, total, nil
 }
 
 // ftsExpr renders a query tree as an FTS5 match expression. positive tells

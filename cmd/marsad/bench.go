@@ -1,0 +1,221 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/importer"
+	"github.com/marsad/marsad/internal/search"
+	"github.com/marsad/marsad/store/sqlite"
+)
+
+// benchCmd groups the speed measurements; each prints its figures on its
+// last line as `bench NAME: key=value ...`.
+func (a *app) benchCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure speed on real data"}
+	cmd.AddCommand(a.benchImportCmd(), a.benchSearchCmd())
+	return cmd
+}
+
+func (a *app) benchImportCmd() *cobra.Command {
+	var keep string
+	cmd := &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Import JSONL files into a new, temporary store and report articles/s and peak memory",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			dir, err := os.MkdirTemp("", "marsad-bench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			path := filepath.Join(dir, "bench.db")
+			if keep != "" {
+				path = keep
+			}
+			db, err := sqlite.Open(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p := a.newPipeline(db, analyzer.New())
+			start := time.Now()
+			var read, imported, bytes int
+			for _, name := range args {
+				f, err := os.Open(name)
+				if err != nil {
+					return err
+				}
+				st, _ := f.Stat()
+				bytes += int(st.Size())
+				res, err := importer.Run(ctx, importer.NewReader(f, name), p, importer.Options{})
+				f.Close()
+				if err != nil {
+					return err
+				}
+				read += res.Read
+				imported += res.Imported
+			}
+			if err := db.OptimizeIndex(ctx); err != nil {
+				return err
+			}
+			secs := time.Since(start).Seconds()
+			fmt.Fprintf(a.stdout, "bench import: articles=%d imported=%d seconds=%.2f rate=%.0f/s mb_per_s=%.1f peak_rss_mb=%d\n",
+				read, imported, secs, float64(read)/secs, float64(bytes)/1e6/secs, peakRSSMB())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&keep, "keep", "", "write the store here instead of a temporary file")
+	return cmd
+}
+
+// peakRSSMB is the peak resident memory of this process, in MB.
+func peakRSSMB() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return ru.Maxrss / 1024 // Linux reports KiB
+}
+
+func (a *app) benchSearchCmd() *cobra.Command {
+	var n, rounds, limit, showSlow int
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "search",
+		Short: "Run queries made from real titles against the store (--db) and report latency with snippets",
+		Long: `Picks N articles at random (fixed seed), makes a query of two or three content
+words of each title, and runs every query ROUNDS times: parse, search (BM25,
+total count) and snippets of the first LIMIT hits, as "marsad search" does.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			an := analyzer.New()
+			queries, err := titleQueries(cmd, db, an, n, seed)
+			if err != nil {
+				return err
+			}
+			if prof := os.Getenv("MARSAD_CPUPROFILE"); prof != "" {
+				f, err := os.Create(prof)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			var lat []time.Duration
+			hitsTotal := 0
+			type slowQuery struct {
+				d    time.Duration
+				hits int
+			}
+			slow := map[string]slowQuery{}
+			for r := 0; r < rounds; r++ {
+				for _, qs := range queries {
+					start := time.Now()
+					q, err := search.Parse(qs, an)
+					if err != nil {
+						return fmt.Errorf("query %q: %w", qs, err)
+					}
+					q.Request.Limit = limit
+					hits, total, err := db.Search(ctx, q.Request)
+					if err != nil {
+						return err
+					}
+					for _, h := range hits {
+						_ = search.Highlight(an, h.Article.Title, q.Terms)
+						_ = search.Snippet(an, h.Article.Body, q.Terms, 30)
+					}
+					d := time.Since(start)
+					lat = append(lat, d)
+					if r == 0 {
+						hitsTotal += total
+					}
+					if d > slow[qs].d {
+						slow[qs] = slowQuery{d, total}
+					}
+				}
+			}
+			slices.Sort(lat)
+			if showSlow > 0 {
+				keys := slices.SortedFunc(maps.Keys(slow), func(x, y string) int { return cmp.Compare(slow[y].d, slow[x].d) })
+				for _, k := range keys[:min(showSlow, len(keys))] {
+					fmt.Fprintf(a.stdout, "slow: %.3f ms hits=%d %s\n", float64(slow[k].d.Microseconds())/1000, slow[k].hits, k)
+				}
+			}
+			pct := func(p float64) float64 {
+				return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+			}
+			fmt.Fprintf(a.stdout, "bench search: queries=%d rounds=%d mean_hits=%.0f median_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
+				len(queries), rounds, float64(hitsTotal)/float64(len(queries)), pct(0.5), pct(0.9), pct(0.99),
+				float64(lat[len(lat)-1].Microseconds())/1000)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&n, "queries", 50, "number of queries")
+	cmd.Flags().IntVar(&rounds, "rounds", 5, "times each query runs")
+	cmd.Flags().IntVar(&limit, "limit", 10, "hits per query, each with a snippet")
+	cmd.Flags().IntVar(&showSlow, "slowest", 0, "also print the N slowest queries")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed for picking titles")
+	return cmd
+}
+
+// titleQueries makes n queries from the titles of random stored articles:
+// the first two or three words of each title that are not stopwords.
+func titleQueries(cmd *cobra.Command, db *sqlite.DB, an *analyzer.Analyzer, n int, seed uint64) ([]string, error) {
+	ctx := cmd.Context()
+	count, err := db.CountArticles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if count == 0 {
+		return nil, fmt.Errorf("store %s is empty: import articles first", db.Path())
+	}
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var out []string
+	for tries := 0; len(out) < n && tries < 50*n; tries++ {
+		list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{Offset: rng.IntN(count), Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			continue
+		}
+		var words []string
+		want := 2 + len(out)%2 // alternate two- and three-word queries
+		for _, tok := range an.Tokenize(list[0].Title) {
+			if tok.Term != "" && tok.Kind == analyzer.Arabic {
+				words = append(words, list[0].Title[tok.Start:tok.End])
+			}
+			if len(words) == want {
+				break
+			}
+		}
+		if len(words) == want {
+			out = append(out, strings.Join(words, " "))
+		}
+	}
+	return out, nil
+}
