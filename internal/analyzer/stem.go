@@ -156,10 +156,10 @@ const (
 // suffixes are tried in this order (longer first) on each round.
 var suffixes = []suffix{
 	{"كما", 3, always}, {"هما", 3, always}, {"تما", 3, always},
-	{"يات", 3, always}, {"يين", 3, always}, {"تين", 3, always}, {"تان", 3, always},
+	{"يات", 3, always}, {"يين", 4, always}, {"تين", 3, always}, {"تان", 3, always},
 	{"تمو", 3, afterOther},
 	{"كم", 3, always}, {"كن", 3, always}, {"هم", 3, always}, {"هن", 3, always},
-	{"ها", 3, always}, {"نا", 3, always}, {"ات", 3, always},
+	{"ها", 3, always}, {"نا", 3, always}, {"ني", 3, verbShape}, {"ات", 3, always},
 	{"ين", 4, always}, {"ون", 4, always}, {"ان", 4, always},
 	{"وا", 3, always}, {"تم", 3, always}, {"تن", 3, always},
 	{"ك", 3, always}, {"ه", 3, always}, {"ي", 3, always}, {"ا", 3, always},
@@ -180,7 +180,7 @@ var suffixesByLast = func() (idx [64][]suffix) {
 // ي), each time keeping at least its rule's minimum of letters.
 func stripSuffixes(w string, future bool) string {
 	n := runes(w)
-	stripped := false
+	prev := ""
 	for round := 0; round < 5; round++ {
 		found := false
 		last, _ := utf8.DecodeLastRuneInString(w)
@@ -196,38 +196,89 @@ func stripSuffixes(w string, future bool) string {
 				continue
 			}
 			rest := w[:len(w)-len(sf.s)]
-			if !suffixAllowed(sf, rest, n-k, stripped, future) {
+			if !suffixAllowed(sf, rest, n-k, prev, future) {
 				continue
 			}
-			w, n, stripped, found = rest, n-k, true, true
+			w, n, prev, found = rest, n-k, sf.s, true
 			break
 		}
-		if !found {
+		if _, ok := keepWords[w]; ok {
+			break // a kept word inside an inflected one (الباكستانية)
+		}
+		if !found || closing(prev) {
 			break
 		}
 	}
 	return w
 }
 
+// closing reports endings after which no further ending is removed: the
+// dual and plural endings sit right on the stem (ملايين is ملاي+ين, and its
+// ي is no nisba).
+func closing(sf string) bool {
+	switch sf {
+	case "ين", "ون", "ان", "ات", "يات", "يين", "تين", "تان":
+		return true
+	}
+	return false
+}
+
+// pronoun reports the attached pronouns; they are the outermost ending, so
+// they are removed only first (المملكة keeps its ك after ة is removed).
+func pronoun(sf string) bool {
+	switch sf {
+	case "كما", "هما", "كم", "كن", "هم", "هن", "ها", "ك", "ه":
+		return true
+	}
+	return false
+}
+
+// verbStem reports the perfect-verb shapes أفعل and استفعل, after which a
+// bare ت or ن is a subject ending (أسقطت, استنتجن), not a root letter
+// (انترنت, الكويت).
+func verbStem(rest string, n int) bool {
+	if strings.HasSuffix(rest, alef) || strings.HasSuffix(rest, "و") || strings.HasSuffix(rest, "ي") {
+		return false // a weak final letter: a noun like ايرا(ن) more likely
+	}
+	return strings.HasPrefix(rest, alef) && !strings.HasPrefix(rest, al) &&
+		(n == 4 || (n == 6 && strings.HasPrefix(rest, alef+seen+"ت")))
+}
+
 // suffixAllowed applies the conditions that keep root letters from being
-// taken for endings.
-func suffixAllowed(sf suffix, rest string, n int, stripped, future bool) bool {
+// taken for endings; prev is the ending removed just before ("" if none).
+func suffixAllowed(sf suffix, rest string, n int, prev string, future bool) bool {
+	if prev != "" && pronoun(sf.s) {
+		return false
+	}
 	switch sf.s {
 	case "ي":
 		// ي after alef is a root letter (ولاية, نهاية, رعاية), not a nisba.
 		if strings.HasSuffix(rest, alef) {
 			return false
 		}
-	case "تان":
-		// -stan names (باكستان, افغانستان).
-		if strings.HasSuffix(rest, seen) {
+	case "ني":
+		// The object pronoun "me" sits on verbs: after a subject ending
+		// (أسقطوني, أسقطتني, أسقطاني) or on a bare أفعل; otherwise ي is a
+		// nisba after a root ن (الأردني, الإيراني).
+		if prev != "" {
 			return false
 		}
+		l := rest[len(rest)-2:]
+		if (l == "و" || l == "ت" || l == "ا" || l == "ن") && verbStem(rest[:len(rest)-2], n-1) {
+			return true
+		}
+		if (l == "و" || l == "ت" || l == "ن") && n >= 5 && strings.HasPrefix(rest, alef) && !strings.HasPrefix(rest, al) {
+			return true // أسخطتموني, أسخطتنني
+		}
 	case "ين", "ون", "ان":
-		// Dual and sound plural endings close the word: nothing follows
-		// them, so after another ending they are stem letters (بريطانيا →
-		// بريطاني → بريطان, not بريط).
-		if stripped || (sf.s == "ان" && strings.HasSuffix(rest, seen+"ت")) {
+		// Dual and plural endings come right after the stem, so after
+		// another ending they are stem letters (بريطانيا → بريطاني →
+		// بريطان, not بريط).
+		if prev != "" {
+			return false
+		}
+	case "ات":
+		if prev != "" && !pronoun(prev) {
 			return false
 		}
 	case "ن":
@@ -235,14 +286,18 @@ func suffixAllowed(sf suffix, rest string, n int, stripped, future bool) bool {
 		if strings.HasSuffix(rest, alef) {
 			return false
 		}
+	case "ت":
+		// After a nisba ي only in the long -يتي forms (اسلاميتي), so
+		// كويتي keeps the ت of الكويت.
+		if prev == "ي" && n < 4 {
+			return false
+		}
 	}
 	switch sf.when {
 	case afterOther:
-		// Bare ت ends a perfect verb of the أفعل/استفعل shapes (أسقطت);
-		// an alef-lam start is the article kept on a name (الكويت).
-		return stripped || (sf.s == "ت" && strings.HasPrefix(rest, alef) && !strings.HasPrefix(rest, al) && n >= 4)
+		return prev != "" || (sf.s == "ت" && verbStem(rest, n))
 	case verbShape:
-		return future || (strings.HasPrefix(rest, alef) && n >= 4)
+		return future || verbStem(rest, n)
 	}
 	return true
 }

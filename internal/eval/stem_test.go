@@ -34,7 +34,7 @@ func TestStemGoldFloor(t *testing.T) {
 	r := StemScore(gold, terms, an.Normalize)
 	t.Logf("eval stem: %s", r)
 	// PostgreSQL 'arabic' scores f1=0.851 on this gold.
-	if r.F1 < 0.97 || r.Precision < 0.99 || r.Accuracy < 0.88 {
+	if r.F1 < 0.975 || r.Precision < 0.995 || r.Accuracy < 0.89 {
 		t.Errorf("conflation fell below the floor: %s", r)
 	}
 }
