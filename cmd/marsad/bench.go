@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -55,6 +54,7 @@ func (a *app) benchImportCmd() *cobra.Command {
 			p := a.newPipeline(db, analyzer.New())
 			start := time.Now()
 			var read, imported, bytes int
+			timings := map[string]time.Duration{}
 			for _, name := range args {
 				f, err := os.Open(name)
 				if err != nil {
@@ -69,11 +69,19 @@ func (a *app) benchImportCmd() *cobra.Command {
 				}
 				read += res.Read
 				imported += res.Imported
+				for k, d := range res.Timings {
+					timings[k] += d
+				}
 			}
 			if err := db.OptimizeIndex(ctx); err != nil {
 				return err
 			}
 			secs := time.Since(start).Seconds()
+			// Milliseconds per newly stored article spent in saving and in each stage.
+			for _, k := range slices.Sorted(maps.Keys(timings)) {
+				fmt.Fprintf(a.stdout, "stage %s: ms_per_article=%.3f seconds=%.2f\n", k,
+					float64(timings[k].Microseconds())/1000/float64(max(imported, 1)), timings[k].Seconds())
+			}
 			fmt.Fprintf(a.stdout, "bench import: articles=%d imported=%d seconds=%.2f rate=%.0f/s mb_per_s=%.1f peak_rss_mb=%d\n",
 				read, imported, secs, float64(read)/secs, float64(bytes)/1e6/secs, peakRSSMB())
 			return nil
@@ -113,17 +121,6 @@ total count) and snippets of the first LIMIT hits, as "marsad search" does.`,
 			queries, err := titleQueries(cmd, db, an, n, seed)
 			if err != nil {
 				return err
-			}
-			if prof := os.Getenv("MARSAD_CPUPROFILE"); prof != "" {
-				f, err := os.Create(prof)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
 			}
 			var lat []time.Duration
 			hitsTotal := 0

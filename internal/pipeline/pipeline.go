@@ -111,6 +111,8 @@ type Result struct {
 	Invalid   int // refused; see Problems
 	Problems  []Problem
 	Inserted  []*Item // the newly stored items, in published order
+	// Time spent saving and in each stage, for benchmarks: "save", "dedup", …
+	Timings map[string]time.Duration
 }
 
 // Add accumulates o into r (without Inserted items).
@@ -120,6 +122,12 @@ func (r *Result) Add(o Result) {
 	r.Unchanged += o.Unchanged
 	r.Invalid += o.Invalid
 	r.Problems = append(r.Problems, o.Problems...)
+	for k, d := range o.Timings {
+		if r.Timings == nil {
+			r.Timings = map[string]time.Duration{}
+		}
+		r.Timings[k] += d
+	}
 }
 
 // Ingest runs raws through the whole pipeline as one batch: prepared in
@@ -197,7 +205,10 @@ func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 			BodyTerms:  strings.Join(it.BodyTerms, " "),
 		}
 	}
+	res.Timings = map[string]time.Duration{}
+	start := time.Now()
 	saved, err := p.store.SaveArticles(ctx, batch)
+	res.Timings["save"] += time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("pipeline: %w", err)
 	}
@@ -215,9 +226,11 @@ func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 		return a.Article.Published.Compare(b.Article.Published)
 	})
 	for _, st := range p.stages {
+		start := time.Now()
 		if err := st.Process(ctx, res.Inserted); err != nil {
 			return res, fmt.Errorf("pipeline stage %s: %w", st.Name(), err)
 		}
+		res.Timings[st.Name()] += time.Since(start)
 	}
 	return res, nil
 }
