@@ -292,3 +292,17 @@ func publisherTags(m *meta) []string {
 	}
 	return out
 }
+
+// FragmentText turns an HTML fragment (a feed item's content or summary)
+// into paragraphs separated by "\n", with the same rules as Extract: block
+// elements end paragraphs, link lists and read-also lines are dropped.
+func FragmentText(fragment string) string {
+	if !strings.Contains(fragment, "<") {
+		return strings.Join(splitLines(html.UnescapeString(fragment)), "\n")
+	}
+	doc, err := html.Parse(strings.NewReader("<html><body><div>" + fragment + "</div></body></html>"))
+	if err != nil {
+		return ""
+	}
+	return strings.Join(paragraphs(doc), "\n")
+}
