@@ -26,8 +26,8 @@ import (
 // antRow is the part of ant_multisource/articles.jsonl a feed carries.
 type antRow struct {
 	ID, URL, Title, Summary, Body, Source string
-	PublishedRaw                         string `json:"published_raw"`
-	SourceName                           string `json:"source_name"`
+	PublishedRaw                          string `json:"published_raw"`
+	SourceName                            string `json:"source_name"`
 }
 
 func loadAnt(t testing.TB, n int) []antRow {
