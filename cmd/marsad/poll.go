@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/feeds"
+)
+
+// pollCmd polls the due feeds: once with --once, else until interrupted.
+func (a *app) pollCmd() *cobra.Command {
+	var nf netFlags
+	var once bool
+	cmd := &cobra.Command{
+		Use:   "poll",
+		Short: "Poll due feeds and ingest their new items (--once: one pass)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p := feeds.NewPoller(db, a.newPipeline(db, analyzer.New()), a.newFetchClient(nf), feeds.Options{Logger: a.log})
+			if !once {
+				return p.Run(ctx)
+			}
+			st, err := p.PollOnce(ctx)
+			fmt.Fprintf(a.stdout, "poll: feeds=%d ok=%d not_modified=%d failed=%d new_items=%d pages=%d page_errors=%d imported=%d outage=%v\n",
+				st.Feeds, st.OK, st.NotModified, st.Failed, st.NewItems, st.Pages, st.PageErrors, st.Imported, st.Outage)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&once, "once", false, "one pass over the due feeds, then exit")
+	nf.register(cmd)
+	return cmd
+}
