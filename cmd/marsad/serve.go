@@ -1,33 +1,74 @@
 package main
 
 import (
+	"context"
+	"errors"
+
 	"github.com/spf13/cobra"
 
+	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/feeds"
 	"github.com/marsad/marsad/internal/web"
 )
 
 func (a *app) serveCmd() *cobra.Command {
 	var addr string
+	var noPoll bool
+	var net netFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the web interface (and follow the feeds)",
-		Args:  cobra.NoArgs,
+		Short: "Serve the web interface and follow the feeds",
+		Long: `Serve the web interface and poll the followed feeds on their schedules.
+On first start, when no feed is followed, the built-in list of Arabic outlets
+(feeds export shows it) is followed.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
 			db, err := a.openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			srv, err := web.New(db, analyzer.New(), a.log)
+			an := analyzer.New()
+			srv, err := web.New(db, an, a.log)
 			if err != nil {
 				return err
 			}
-			a.log.Info("serving", "addr", "http://"+addr, "store", db.Path())
-			return srv.ListenAndServe(ctx, addr)
+			pollDone := make(chan error, 1)
+			if noPoll {
+				pollDone <- nil
+			} else {
+				_, total, err := db.FindFeeds(ctx, marsad.FeedFilter{Limit: 1})
+				if err != nil {
+					return err
+				}
+				if total == 0 {
+					list, err := feeds.DefaultFeeds()
+					if err != nil {
+						return err
+					}
+					n, err := importFeeds(cmd, db, list)
+					if err != nil {
+						return err
+					}
+					a.log.Info("first start: following the built-in outlets", "feeds", n)
+				}
+				poller := feeds.NewPoller(db, a.newPipeline(db, an), a.newFetchClient(net), feeds.Options{Logger: a.log})
+				go func() { pollDone <- poller.Run(ctx) }()
+			}
+			a.log.Info("serving", "addr", "http://"+addr, "store", db.Path(), "polling", !noPoll)
+			err = srv.ListenAndServe(ctx, addr)
+			cancel()
+			if perr := <-pollDone; perr != nil && !errors.Is(perr, context.Canceled) && err == nil {
+				err = perr
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", envOr("MARSAD_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env MARSAD_ADDR)")
+	cmd.Flags().BoolVar(&noPoll, "no-poll", envOr("MARSAD_NO_POLL", "") == "1", "serve only; do not poll feeds (env MARSAD_NO_POLL=1)")
+	net.register(cmd)
 	return cmd
 }

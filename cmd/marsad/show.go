@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -33,11 +34,35 @@ func (a *app) showCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			copies, err := db.FindCopies(ctx, art.ID)
+			if err != nil {
+				return err
+			}
+			var story *marsad.Story
+			if art.StoryID != 0 {
+				if story, err = db.FindStoryByID(ctx, art.StoryID); err != nil && marsad.ErrorCode(err) != marsad.ENOTFOUND {
+					return err
+				}
+			}
 			if asJSON {
+				type copyRef struct {
+					ID        int64     `json:"id"`
+					URL       string    `json:"url"`
+					Source    string    `json:"source"`
+					Published time.Time `json:"published"`
+				}
+				out := struct {
+					*marsad.Article
+					Copies []copyRef     `json:"copies"`
+					Story  *marsad.Story `json:"story,omitempty"`
+				}{Article: art, Copies: []copyRef{}, Story: story}
+				for _, c := range copies {
+					out.Copies = append(out.Copies, copyRef{c.ID, c.URL, c.Source, c.Published})
+				}
 				enc := json.NewEncoder(a.stdout)
 				enc.SetEscapeHTML(false)
 				enc.SetIndent("", "  ")
-				return enc.Encode(art)
+				return enc.Encode(out)
 			}
 			fmt.Fprintf(a.stdout, "%s\n%s · %s", art.Title, art.SourceName, art.Published.Format("2006-01-02 15:04 MST"))
 			if art.Author != "" {
@@ -50,6 +75,15 @@ func (a *app) showCmd() *cobra.Command {
 			fmt.Fprintln(a.stdout)
 			for _, p := range art.Paragraphs() {
 				fmt.Fprintf(a.stdout, "%s\n\n", p)
+			}
+			if len(copies) > 0 {
+				fmt.Fprintln(a.stdout, "also published by:")
+				for _, c := range copies {
+					fmt.Fprintf(a.stdout, "  %s · %s · id %d · %s\n", c.SourceName, c.Published.Format("2006-01-02 15:04"), c.ID, c.URL)
+				}
+			}
+			if story != nil {
+				fmt.Fprintf(a.stdout, "story %d: %s (%d articles, %d outlets)\n", story.ID, story.Title, story.Articles, story.Outlets)
 			}
 			return nil
 		},
