@@ -14,11 +14,16 @@ import (
 // Root returns the data folder: $MARSAD_TEST_DATA, else ../shared/data next
 // to the repository root. ok is false when it does not exist.
 func Root() (dir string, ok bool) {
+	// file is <repo>/internal/testdata/testdata.go. A relative
+	// MARSAD_TEST_DATA is read from the repository root, where CI and the
+	// README set it: `go test` runs each package in its own folder.
+	_, file, _, _ := runtime.Caller(0)
+	repo := filepath.Join(filepath.Dir(file), "..", "..")
 	dir = os.Getenv("MARSAD_TEST_DATA")
 	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		// file is <repo>/internal/testdata/testdata.go
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
+		dir = filepath.Join(repo, "..", "shared", "data")
+	} else if !filepath.IsAbs(dir) {
+		dir = filepath.Join(repo, dir)
 	}
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
