@@ -1,9 +1,12 @@
 package dedup
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -23,14 +26,21 @@ const (
 	// MinShingles: shorter bodies (captions, "كاريكاتير", teasers) are not
 	// compared; a shared formula is not a copy.
 	DefaultMinShingles = 10
+	// DefaultMaxCandidates bounds the exact-Jaccard checks of one article.
+	// Candidates are ranked by the number of band keys they share (its
+	// expectation b·s^r rises steeply with the similarity s), so the cap
+	// only cuts the weakest when a text has been copied dozens of times; it
+	// keeps the cost per article flat however often a story is republished.
+	DefaultMaxCandidates = 64
 )
 
 // Config sets the near-duplicate definition.
 type Config struct {
-	ShingleSize int
-	Threshold   float64
-	MinShingles int
-	Bands, Rows int
+	ShingleSize   int
+	Threshold     float64
+	MinShingles   int
+	Bands, Rows   int
+	MaxCandidates int
 	// WireSources are the source keys of wire agencies whose copy becomes
 	// the canonical article of a group (SPA is "was" in SaudiNewsNet).
 	WireSources map[string]bool
@@ -40,11 +50,12 @@ type Config struct {
 func DefaultConfig() Config {
 	b, r, _ := ChooseBanding(DefaultThreshold, DefaultMinRecall, DefaultMaxHashes)
 	return Config{
-		ShingleSize: DefaultShingleSize,
-		Threshold:   DefaultThreshold,
-		MinShingles: DefaultMinShingles,
-		Bands:       b,
-		Rows:        r,
+		ShingleSize:   DefaultShingleSize,
+		Threshold:     DefaultThreshold,
+		MinShingles:   DefaultMinShingles,
+		Bands:         b,
+		Rows:          r,
+		MaxCandidates: DefaultMaxCandidates,
 		WireSources: map[string]bool{"was": true, "spa": true, "qna": true, "wam": true, "mena": true,
 			"kuna": true, "bna": true, "ona": true, "petra": true, "sana": true, "afp": true, "reuters": true, "ap": true},
 	}
@@ -58,26 +69,30 @@ type Doc struct {
 	BodyTerms []string
 }
 
-// Entry is what the index keeps per article.
+// Entry is what the index keeps per compared article.
 type Entry struct {
 	ID          int64
 	Source      string
 	Published   time.Time
-	Hash        uint64
 	Shingles    []uint32
 	CanonicalID int64 // 0 when the article is canonical itself
 }
 
+// Posting says that article ID holds band key Key.
+type Posting struct{ Key, ID int64 }
+
 // Index persists entries and LSH band keys. The store implements it with
 // an indexed table of band keys, so a lookup costs the same at any size.
+// Every method takes a whole batch, so that a store answers it with a few
+// statements instead of one per article.
 type Index interface {
-	// Lookup returns the entries that share the content hash or any band
-	// key, except exclude.
-	Lookup(ctx context.Context, hash uint64, keys []int64, exclude int64) ([]Entry, error)
-	// Entry returns one entry; ok is false when the article is not indexed.
-	Entry(ctx context.Context, id int64) (e Entry, ok bool, err error)
-	// Put stores an entry with its band keys (idempotent per ID).
-	Put(ctx context.Context, e Entry, keys []int64) error
+	// Postings returns the indexed articles holding any of keys.
+	Postings(ctx context.Context, keys []int64) ([]Posting, error)
+	// Entries returns the indexed entries among ids (unknown ids are left out).
+	Entries(ctx context.Context, ids []int64) ([]Entry, error)
+	// Put stores new entries, keys[i] being the band keys of entries[i].
+	// An entry whose ID is already indexed is left as it is.
+	Put(ctx context.Context, entries []Entry, keys [][]int64) error
 	// Relink points the group of oldCanonical (its copies and itself) to
 	// newCanonical, which becomes canonical itself.
 	Relink(ctx context.Context, oldCanonical, newCanonical int64) error
@@ -89,12 +104,13 @@ type Match struct {
 	Jaccard float64
 }
 
-// Result is what Check decided for one article.
+// Result is what the detector decided for one article.
 type Result struct {
 	Hash        uint64
 	Matches     []Match // verified, Jaccard ≥ threshold, best first
 	CanonicalID int64   // canonical article of the group (0: the article is canonical)
 	Relinked    int64   // a former canonical now pointing to this article (wire copy arrived later)
+	Skipped     bool    // already indexed by an earlier run: nothing was done
 }
 
 // Detector finds near-duplicates of arriving articles and links copies.
@@ -106,6 +122,9 @@ type Detector struct {
 
 // NewDetector returns a detector over idx.
 func NewDetector(cfg Config, idx Index) *Detector {
+	if cfg.MaxCandidates <= 0 {
+		cfg.MaxCandidates = DefaultMaxCandidates
+	}
 	return &Detector{cfg: cfg, mh: NewMinHasher(cfg.Bands, cfg.Rows), idx: idx}
 }
 
@@ -122,65 +141,242 @@ func (d *Detector) Sketch(terms []string) (shingles []uint32, keys []int64) {
 	return sh, d.mh.BandKeys(d.mh.Signature(sh))
 }
 
-// Add checks doc against the index, links it to its group's canonical
-// article and indexes it. The canonical article of a group is the wire
-// agency's copy if there is one, else the earliest published (then lowest id).
+// Add checks one article; see AddBatch.
 func (d *Detector) Add(ctx context.Context, doc Doc) (Result, error) {
-	res := Result{Hash: ContentHash(doc.BodyTerms)}
-	sh, keys := d.Sketch(doc.BodyTerms)
-	if sh == nil {
-		return res, nil
-	}
-	cands, err := d.idx.Lookup(ctx, res.Hash, keys, doc.ID)
+	res, err := d.AddBatch(ctx, []Doc{doc})
 	if err != nil {
-		return res, fmt.Errorf("dedup lookup %d: %w", doc.ID, err)
+		return Result{}, err
 	}
-	byID := map[int64]Entry{}
-	for _, c := range cands {
-		j := Jaccard(sh, c.Shingles)
-		if j >= d.cfg.Threshold {
-			res.Matches = append(res.Matches, Match{ID: c.ID, Jaccard: j})
-			byID[c.ID] = c
+	return res[0], nil
+}
+
+type sketch struct {
+	shingles []uint32
+	keys     []int64
+}
+
+// sketchAll computes the sketches of a batch on every core: MinHash is the
+// only CPU-heavy step of the detector.
+func (d *Detector) sketchAll(docs []Doc) []sketch {
+	out := make([]sketch, len(docs))
+	workers := min(runtime.GOMAXPROCS(0), (len(docs)+31)/32)
+	if workers <= 1 {
+		for i, doc := range docs {
+			out[i].shingles, out[i].keys = d.Sketch(doc.BodyTerms)
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(docs); i += workers {
+				out[i].shingles, out[i].keys = d.Sketch(docs[i].BodyTerms)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// AddBatch checks docs, in order, against the index and against the docs
+// before them in the batch, links each to its group's canonical article and
+// indexes it. The canonical article of a group is the wire agency's copy if
+// there is one, else the earliest published (then lowest id). Docs already
+// indexed (a batch run again after a crash) are skipped.
+//
+// The index is read with two queries for the whole batch (postings of all
+// band keys, then the entries of the best candidates and of their canonical
+// articles) and written with one Put; only a relink, when a wire copy
+// arrives after a paper's, writes in between.
+func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
+	results := make([]Result, len(docs))
+	for i, doc := range docs {
+		results[i].Hash = ContentHash(doc.BodyTerms)
+	}
+	sks := d.sketchAll(docs)
+
+	var keys []int64
+	inBatch := make(map[int64]bool, len(docs))
+	for i, sk := range sks {
+		keys = append(keys, sk.keys...)
+		inBatch[docs[i].ID] = true
+	}
+	if len(keys) == 0 {
+		return results, nil
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	posts, err := d.idx.Postings(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("dedup postings: %w", err)
+	}
+	byKey := make(map[int64][]int64, len(posts))
+	indexed := map[int64]bool{}
+	for _, p := range posts {
+		byKey[p.Key] = append(byKey[p.Key], p.ID)
+		if inBatch[p.ID] {
+			indexed[p.ID] = true
 		}
 	}
-	slices.SortFunc(res.Matches, func(a, b Match) int {
-		if a.Jaccard != b.Jaccard {
-			if a.Jaccard > b.Jaccard {
-				return -1
-			}
-			return 1
+
+	// Rank each doc's stored candidates by shared keys and fetch the best.
+	ranked := make([][]int64, len(docs))
+	want := map[int64]bool{}
+	shared := map[int64]int{}
+	for i, sk := range sks {
+		if sk.keys == nil || indexed[docs[i].ID] {
+			continue
 		}
-		return int(a.ID - b.ID)
-	})
-	entry := Entry{ID: doc.ID, Source: doc.Source, Published: doc.Published, Hash: res.Hash, Shingles: sh}
-	if len(res.Matches) > 0 {
-		best := byID[res.Matches[0].ID]
-		root := best
-		if best.CanonicalID != 0 {
-			r, ok, err := d.idx.Entry(ctx, best.CanonicalID)
-			if err != nil {
-				return res, fmt.Errorf("dedup canonical of %d: %w", best.ID, err)
+		clear(shared)
+		for _, k := range sk.keys {
+			for _, id := range byKey[k] {
+				if !inBatch[id] {
+					shared[id]++
+				}
 			}
-			if ok {
-				root = r
+		}
+		ranked[i] = d.rank(shared)
+		for _, id := range ranked[i] {
+			want[id] = true
+		}
+	}
+	known := map[int64]*Entry{}
+	if err := d.fetch(ctx, known, want); err != nil {
+		return nil, err
+	}
+	// Canonical articles of the candidates, for the group decision.
+	clear(want)
+	for _, e := range known {
+		if e.CanonicalID != 0 && known[e.CanonicalID] == nil {
+			want[e.CanonicalID] = true
+		}
+	}
+	if err := d.fetch(ctx, known, want); err != nil {
+		return nil, err
+	}
+
+	local := map[int64][]int64{} // band key → earlier docs of this batch
+	var added []Entry
+	var addedKeys [][]int64
+	for i, doc := range docs {
+		sk := sks[i]
+		if indexed[doc.ID] {
+			results[i].Skipped = true
+			continue
+		}
+		if sk.keys == nil {
+			continue
+		}
+		// Earlier docs of the batch are candidates too, ranked the same way.
+		cands := ranked[i]
+		clear(shared)
+		for _, k := range sk.keys {
+			for _, id := range local[k] {
+				shared[id]++
+			}
+		}
+		if len(shared) > 0 {
+			cands = append(slices.Clip(cands), d.rank(shared)...)
+		}
+		res := &results[i]
+		for _, id := range cands {
+			c := known[id]
+			if c == nil || id == doc.ID {
+				continue
+			}
+			if j := Jaccard(sk.shingles, c.Shingles); j >= d.cfg.Threshold {
+				res.Matches = append(res.Matches, Match{ID: id, Jaccard: j})
+			}
+		}
+		slices.SortFunc(res.Matches, func(a, b Match) int {
+			if c := cmp.Compare(b.Jaccard, a.Jaccard); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+		entry := &Entry{ID: doc.ID, Source: doc.Source, Published: doc.Published, Shingles: sk.shingles}
+		if len(res.Matches) > 0 {
+			best := known[res.Matches[0].ID]
+			root := best
+			if best.CanonicalID != 0 {
+				if root = known[best.CanonicalID]; root == nil {
+					root = &Entry{ID: best.CanonicalID}
+				}
+			}
+			if d.precedes(*entry, *root) {
+				if err := d.idx.Relink(ctx, root.ID, doc.ID); err != nil {
+					return nil, fmt.Errorf("dedup relink %d to %d: %w", root.ID, doc.ID, err)
+				}
+				// The same relink on what this batch holds in memory.
+				for _, e := range known {
+					if e.ID == root.ID || e.CanonicalID == root.ID {
+						e.CanonicalID = doc.ID
+					}
+				}
+				res.Relinked = root.ID
 			} else {
-				root = Entry{ID: best.CanonicalID}
+				entry.CanonicalID = root.ID
+				res.CanonicalID = root.ID
 			}
 		}
-		if d.precedes(entry, root) {
-			if err := d.idx.Relink(ctx, root.ID, doc.ID); err != nil {
-				return res, fmt.Errorf("dedup relink %d to %d: %w", root.ID, doc.ID, err)
-			}
-			res.Relinked = root.ID
-		} else {
-			entry.CanonicalID = root.ID
-			res.CanonicalID = root.ID
+		known[doc.ID] = entry
+		for _, k := range sk.keys {
+			local[k] = append(local[k], doc.ID)
+		}
+		added = append(added, Entry{ID: doc.ID})
+		addedKeys = append(addedKeys, sk.keys)
+	}
+	// Put the final state: a doc of this batch may have been relinked after it was checked.
+	for i := range added {
+		added[i] = *known[added[i].ID]
+	}
+	if len(added) > 0 {
+		if err := d.idx.Put(ctx, added, addedKeys); err != nil {
+			return nil, fmt.Errorf("dedup index: %w", err)
 		}
 	}
-	if err := d.idx.Put(ctx, entry, keys); err != nil {
-		return res, fmt.Errorf("dedup index %d: %w", doc.ID, err)
+	return results, nil
+}
+
+// rank orders candidate ids by shared band keys, most first (then lowest
+// id), and keeps at most MaxCandidates.
+func (d *Detector) rank(shared map[int64]int) []int64 {
+	if len(shared) == 0 {
+		return nil
 	}
-	return res, nil
+	ids := make([]int64, 0, len(shared))
+	for id := range shared {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b int64) int {
+		if c := cmp.Compare(shared[b], shared[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	return ids[:min(len(ids), d.cfg.MaxCandidates)]
+}
+
+// fetch reads the entries of want that known lacks.
+func (d *Detector) fetch(ctx context.Context, known map[int64]*Entry, want map[int64]bool) error {
+	ids := make([]int64, 0, len(want))
+	for id := range want {
+		if known[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	list, err := d.idx.Entries(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("dedup entries: %w", err)
+	}
+	for i := range list {
+		known[list[i].ID] = &list[i]
+	}
+	return nil
 }
 
 // precedes reports whether a should be canonical over b: wire first, then
@@ -203,53 +399,45 @@ func (d *Detector) precedes(a, b Entry) bool {
 type MemIndex struct {
 	entries map[int64]*Entry
 	bands   map[int64][]int64
-	hashes  map[uint64][]int64
 }
 
 // NewMemIndex returns an empty in-memory index.
 func NewMemIndex() *MemIndex {
-	return &MemIndex{entries: map[int64]*Entry{}, bands: map[int64][]int64{}, hashes: map[uint64][]int64{}}
+	return &MemIndex{entries: map[int64]*Entry{}, bands: map[int64][]int64{}}
 }
 
-// Lookup implements Index.
-func (m *MemIndex) Lookup(_ context.Context, hash uint64, keys []int64, exclude int64) ([]Entry, error) {
-	seen := map[int64]bool{exclude: true}
-	var out []Entry
-	add := func(id int64) {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, *m.entries[id])
-		}
-	}
-	for _, id := range m.hashes[hash] {
-		add(id)
-	}
+// Postings implements Index.
+func (m *MemIndex) Postings(_ context.Context, keys []int64) ([]Posting, error) {
+	var out []Posting
 	for _, k := range keys {
 		for _, id := range m.bands[k] {
-			add(id)
+			out = append(out, Posting{Key: k, ID: id})
 		}
 	}
 	return out, nil
 }
 
-// Entry implements Index.
-func (m *MemIndex) Entry(_ context.Context, id int64) (Entry, bool, error) {
-	e, ok := m.entries[id]
-	if !ok {
-		return Entry{}, false, nil
+// Entries implements Index.
+func (m *MemIndex) Entries(_ context.Context, ids []int64) ([]Entry, error) {
+	var out []Entry
+	for _, id := range ids {
+		if e, ok := m.entries[id]; ok {
+			out = append(out, *e)
+		}
 	}
-	return *e, true, nil
+	return out, nil
 }
 
 // Put implements Index.
-func (m *MemIndex) Put(_ context.Context, e Entry, keys []int64) error {
-	if _, dup := m.entries[e.ID]; dup {
-		return nil
-	}
-	m.entries[e.ID] = &e
-	m.hashes[e.Hash] = append(m.hashes[e.Hash], e.ID)
-	for _, k := range keys {
-		m.bands[k] = append(m.bands[k], e.ID)
+func (m *MemIndex) Put(_ context.Context, entries []Entry, keys [][]int64) error {
+	for i, e := range entries {
+		if _, dup := m.entries[e.ID]; dup {
+			continue
+		}
+		m.entries[e.ID] = &e
+		for _, k := range keys[i] {
+			m.bands[k] = append(m.bands[k], e.ID)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +55,78 @@ func TestChooseBanding(t *testing.T) {
 	}
 	if p := CandidateProbability(0.5, b, r); p < 0.99 {
 		t.Errorf("P(0.5) = %.4f", p)
+	}
+}
+
+// TestBatchEqualsOneByOne: links found within a batch (in memory) are the
+// links found when each article arrives alone (through the index), for
+// every batch size, including a wire copy arriving after its paper copies.
+func TestBatchEqualsOneByOne(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2015, 8, 10, 9, 0, 0, 0, time.UTC)
+	var docs []Doc
+	for story := range 6 {
+		body := words(150, string(rune('a'+story)))
+		for copyNo := range 4 {
+			src := "okaz"
+			if copyNo == 2 && story%2 == 0 {
+				src = "was" // the wire arrives third
+			}
+			terms := append(append([]string{}, body[copyNo*5:]...), words(copyNo*3, "tail")...)
+			docs = append(docs, Doc{ID: int64(len(docs) + 1), Source: src, Published: t0.Add(time.Duration(len(docs)) * time.Minute), BodyTerms: terms})
+		}
+	}
+	canonicals := func(batch int) []int64 {
+		idx := NewMemIndex()
+		d := NewDetector(DefaultConfig(), idx)
+		for lo := 0; lo < len(docs); lo += batch {
+			if _, err := d.AddBatch(ctx, docs[lo:min(len(docs), lo+batch)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := make([]int64, len(docs))
+		for i, doc := range docs {
+			out[i] = idx.Canonical(doc.ID)
+		}
+		return out
+	}
+	want := canonicals(1)
+	for i, doc := range docs {
+		story := i / 4
+		wantCanon := int64(story*4 + 1)
+		if story%2 == 0 {
+			wantCanon = int64(story*4 + 3)
+		}
+		if want[i] != wantCanon {
+			t.Errorf("one by one: doc %d (%s) canonical %d, want %d", doc.ID, doc.Source, want[i], wantCanon)
+		}
+	}
+	for _, batch := range []int{2, 3, 5, 24} {
+		if got := canonicals(batch); !slices.Equal(got, want) {
+			t.Errorf("batch %d: canonicals %v, want %v", batch, got, want)
+		}
+	}
+}
+
+// TestMaxCandidates: an article copied more often than the cap still links
+// to its group, and no more than the cap are verified.
+func TestMaxCandidates(t *testing.T) {
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.MaxCandidates = 5
+	idx := NewMemIndex()
+	d := NewDetector(cfg, idx)
+	body := words(100, "c")
+	t0 := time.Date(2015, 8, 10, 9, 0, 0, 0, time.UTC)
+	var res Result
+	for i := range 20 {
+		var err error
+		res, err = d.Add(ctx, Doc{ID: int64(i + 1), Source: "okaz", Published: t0.Add(time.Duration(i) * time.Minute), BodyTerms: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res.CanonicalID != 1 || len(res.Matches) != 5 {
+		t.Errorf("20th copy: canonical %d with %d matches; want 1 with 5", res.CanonicalID, len(res.Matches))
 	}
 }

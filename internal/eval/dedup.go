@@ -20,6 +20,9 @@ type DedupReport struct {
 	Precision, Recall, F1 float64
 }
 
+// dedupEvalBatch is the importer's batch size.
+const dedupEvalBatch = 500
+
 // Dedup runs the near-duplicate detector over items in arrival order and
 // scores its links against the brute-force ground truth: the exact Jaccard
 // of every pair of articles that share at least one shingle, found through
@@ -31,15 +34,24 @@ func Dedup(ctx context.Context, items []NewsItem, terms func(string) []string, c
 	type pair struct{ a, b int64 }
 	found := map[pair]bool{}
 	shingles := make([][]uint32, len(items))
-	for i, it := range items {
-		bt := terms(it.Body)
-		shingles[i], _ = det.Sketch(bt)
-		res, err := det.Add(ctx, dedup.Doc{ID: int64(i + 1), Source: it.Source, Published: it.Published, BodyTerms: bt})
+	// Batches as the pipeline hands them to the stage, so that the links
+	// within a batch (found in memory) are scored too.
+	for lo := 0; lo < len(items); lo += dedupEvalBatch {
+		hi := min(len(items), lo+dedupEvalBatch)
+		docs := make([]dedup.Doc, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			bt := terms(items[i].Body)
+			shingles[i], _ = det.Sketch(bt)
+			docs = append(docs, dedup.Doc{ID: int64(i + 1), Source: items[i].Source, Published: items[i].Published, BodyTerms: bt})
+		}
+		res, err := det.AddBatch(ctx, docs)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range res.Matches {
-			found[pair{m.ID, int64(i + 1)}] = true
+		for k, r := range res {
+			for _, m := range r.Matches {
+				found[pair{min(m.ID, docs[k].ID), max(m.ID, docs[k].ID)}] = true
+			}
 		}
 	}
 	// Ground truth: for each article, count shared shingles with every

@@ -1,39 +1,133 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"fmt"
-	"time"
+	"slices"
+	"strings"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/dedup"
 )
 
-// DedupBatch runs fn with a dedup.Index over one transaction, so that a
-// batch of articles is checked and linked atomically.
-func (db *DB) DedupBatch(ctx context.Context, fn func(dedup.Index) error) error {
+// DedupBatch runs fn with a dedup.Index over one transaction and records,
+// in the same transaction, that stage has processed every article up to
+// upTo: links and progress are committed together, so a process killed at
+// any point leaves either both or neither, and catch-up never links twice.
+func (db *DB) DedupBatch(ctx context.Context, stage string, upTo int64, fn func(dedup.Index) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("dedup batch: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&dedupIndex{q: tx}); err != nil {
+	x := &dedupIndex{tx: tx, stmts: map[string]*sql.Stmt{}}
+	defer x.close()
+	if err := fn(x); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := setStageProgress(ctx, tx, stage, upTo); err != nil {
+		return fmt.Errorf("dedup batch: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("dedup batch: %w", err)
+	}
+	return nil
 }
 
-type dedupIndex struct{ q txQuerier }
+// dedupIndex implements dedup.Index over one transaction. modernc's driver
+// compiles every Exec and Query anew, which cost more than the work itself,
+// so statements are prepared once per batch and reused; lookups bind up to
+// inChunk values in one IN (...) and inserts write many rows per statement.
+type dedupIndex struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
 
-// txQuerier is what the stage indexes need of a transaction.
+// txQuerier is what the stage indexes need of a transaction (the story
+// index in stories.go uses it too).
 type txQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// inChunk is how many values one statement binds: a batch of 500 articles
+// (17,500 band keys) takes a few dozen statements, far below SQLite's
+// limit of 32,766 variables per statement.
+const inChunk = 500
+
+func (x *dedupIndex) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := x.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := x.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	x.stmts[query] = s
+	return s, nil
+}
+
+func (x *dedupIndex) close() {
+	for _, s := range x.stmts {
+		s.Close()
+	}
+}
+
+// queryIn runs head IN (vals…) tail in chunks and calls scan on each row.
+func (x *dedupIndex) queryIn(ctx context.Context, head, tail string, vals []int64, scan func(*sql.Rows) error) error {
+	args := make([]any, 0, inChunk)
+	for len(vals) > 0 {
+		n := min(len(vals), inChunk)
+		args = args[:0]
+		for _, v := range vals[:n] {
+			args = append(args, v)
+		}
+		st, err := x.stmt(ctx, head+" IN ("+placeholders(n)+") "+tail)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		vals = vals[n:]
+	}
+	return nil
+}
+
+// execRows runs head VALUES (row), (row), … tail over args, cols values per
+// row, as few statements as inChunk allows.
+func (x *dedupIndex) execRows(ctx context.Context, head, row, tail string, cols int, args []any) error {
+	per := max(1, inChunk/cols)
+	for len(args) > 0 {
+		n := min(len(args)/cols, per)
+		st, err := x.stmt(ctx, head+" VALUES "+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+" "+tail)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, args[:n*cols]...); err != nil {
+			return err
+		}
+		args = args[n*cols:]
+	}
+	return nil
+}
+
+// encodeShingles packs a shingle set as little-endian uint32s: 4 bytes a
+// shingle, read back without parsing.
 func encodeShingles(s []uint32) []byte {
 	b := make([]byte, 4*len(s))
 	for i, v := range s {
@@ -50,96 +144,117 @@ func decodeShingles(b []byte) []uint32 {
 	return s
 }
 
-const dedupEntryColumns = `a.id, s.key, a.published, a.content_hash, coalesce(a.canonical_id, 0), coalesce(d.shingles, x'')`
-
-func scanDedupEntry(r rowScanner) (dedup.Entry, error) {
-	var e dedup.Entry
-	var pub, hash int64
-	var sh []byte
-	if err := r.Scan(&e.ID, &e.Source, &pub, &hash, &e.CanonicalID, &sh); err != nil {
-		return e, err
-	}
-	e.Published, e.Hash, e.Shingles = time.Unix(pub, 0).UTC(), uint64(hash), decodeShingles(sh)
-	return e, nil
-}
-
-// Lookup implements dedup.Index through the band-key and content-hash indexes.
-func (x *dedupIndex) Lookup(ctx context.Context, hash uint64, keys []int64, exclude int64) ([]dedup.Entry, error) {
-	args := make([]any, 0, len(keys)+2)
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	args = append(args, int64(hash), exclude)
-	rows, err := x.q.QueryContext(ctx, `SELECT `+dedupEntryColumns+`
-		FROM articles a JOIN sources s ON s.id = a.source_id JOIN dedup_docs d ON d.article_id = a.id
-		WHERE a.id IN (SELECT article_id FROM dedup_bands WHERE band_key IN (`+placeholders(len(keys))+`)
-			UNION SELECT id FROM articles WHERE content_hash = ?)
-		AND a.id <> ? ORDER BY a.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dedup.Entry
-	for rows.Next() {
-		e, err := scanDedupEntry(rows)
-		if err != nil {
-			return nil, err
+// Postings implements dedup.Index with an index-only read of dedup_keys.
+func (x *dedupIndex) Postings(ctx context.Context, keys []int64) ([]dedup.Posting, error) {
+	var out []dedup.Posting
+	err := x.queryIn(ctx, `SELECT band_key, article_id FROM dedup_keys WHERE band_key`, ``, keys, func(r *sql.Rows) error {
+		var p dedup.Posting
+		if err := r.Scan(&p.Key, &p.ID); err != nil {
+			return err
 		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// Entry implements dedup.Index.
-func (x *dedupIndex) Entry(ctx context.Context, id int64) (dedup.Entry, bool, error) {
-	e, err := scanDedupEntry(x.q.QueryRowContext(ctx, `SELECT `+dedupEntryColumns+`
-		FROM articles a JOIN sources s ON s.id = a.source_id LEFT JOIN dedup_docs d ON d.article_id = a.id
-		WHERE a.id = ?`, id))
-	if err == sql.ErrNoRows {
-		return e, false, nil
-	}
-	return e, err == nil, err
-}
-
-// Put implements dedup.Index: the content hash and canonical link go to
-// the article row, shingles and band keys to their tables.
-func (x *dedupIndex) Put(ctx context.Context, e dedup.Entry, keys []int64) error {
-	var canon any
-	if e.CanonicalID != 0 {
-		canon = e.CanonicalID
-	}
-	if _, err := x.q.ExecContext(ctx, `UPDATE articles SET content_hash = ?, canonical_id = ? WHERE id = ?`,
-		int64(e.Hash), canon, e.ID); err != nil {
-		return err
-	}
-	if len(e.Shingles) == 0 {
+		out = append(out, p)
 		return nil
+	})
+	return out, err
+}
+
+// Entries implements dedup.Index; it reads dedup_docs only (and the small
+// sources table), never the wide article rows.
+func (x *dedupIndex) Entries(ctx context.Context, ids []int64) ([]dedup.Entry, error) {
+	var out []dedup.Entry
+	err := x.queryIn(ctx, `SELECT d.article_id, coalesce(s.key, ''), d.published, coalesce(d.canonical_id, 0), d.shingles
+		FROM dedup_docs d LEFT JOIN sources s ON s.id = d.source_id WHERE d.article_id`, ``, ids, func(r *sql.Rows) error {
+		var e dedup.Entry
+		var pub int64
+		var sh []byte
+		if err := r.Scan(&e.ID, &e.Source, &pub, &e.CanonicalID, &sh); err != nil {
+			return err
+		}
+		e.Published, e.Shingles = timeOrZero(pub), decodeShingles(sh)
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// Put implements dedup.Index: entries to dedup_docs, band keys (sorted, for
+// b-tree locality) to dedup_keys, and the canonical link of copies to their
+// article rows. Rewriting an article row is costly (its body is in it), so
+// only copies are written.
+func (x *dedupIndex) Put(ctx context.Context, entries []dedup.Entry, keys [][]int64) error {
+	docArgs := make([]any, 0, 5*len(entries))
+	type keyRow struct{ key, id int64 }
+	var krows []keyRow
+	for i, e := range entries {
+		var canon any
+		if e.CanonicalID != 0 {
+			canon = e.CanonicalID
+		}
+		docArgs = append(docArgs, e.ID, e.Source, unixOrZero(e.Published), canon, encodeShingles(e.Shingles))
+		for _, k := range keys[i] {
+			krows = append(krows, keyRow{k, e.ID})
+		}
 	}
-	if _, err := x.q.ExecContext(ctx, `INSERT INTO dedup_docs (article_id, shingles) VALUES (?, ?)
-		ON CONFLICT (article_id) DO UPDATE SET shingles = excluded.shingles`, e.ID, encodeShingles(e.Shingles)); err != nil {
-		return err
+	if err := x.execRows(ctx, `INSERT INTO dedup_docs (article_id, source_id, published, canonical_id, shingles)`,
+		`(?, coalesce((SELECT id FROM sources WHERE key = ?), 0), ?, ?, ?)`, `ON CONFLICT (article_id) DO NOTHING`, 5, docArgs); err != nil {
+		return fmt.Errorf("put dedup docs: %w", err)
 	}
-	for _, k := range keys {
-		if _, err := x.q.ExecContext(ctx, `INSERT INTO dedup_bands (band_key, article_id) VALUES (?, ?)
-			ON CONFLICT DO NOTHING`, k, e.ID); err != nil {
+	slices.SortFunc(krows, func(a, b keyRow) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	keyArgs := make([]any, 0, 2*len(krows))
+	for _, r := range krows {
+		keyArgs = append(keyArgs, r.key, r.id)
+	}
+	if err := x.execRows(ctx, `INSERT INTO dedup_keys (band_key, article_id)`, `(?, ?)`, `ON CONFLICT DO NOTHING`, 2, keyArgs); err != nil {
+		return fmt.Errorf("put dedup keys: %w", err)
+	}
+	st, err := x.stmt(ctx, `UPDATE articles SET canonical_id = ? WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("put canonical: %w", err)
+	}
+	for _, e := range entries {
+		if e.CanonicalID == 0 {
+			continue
+		}
+		if _, err := st.ExecContext(ctx, e.CanonicalID, e.ID); err != nil {
+			return fmt.Errorf("put canonical of %d: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+// Relink implements dedup.Index through the canonical_id indexes of both
+// tables.
+func (x *dedupIndex) Relink(ctx context.Context, oldCanonical, newCanonical int64) error {
+	for _, q := range []struct {
+		query string
+		args  []any
+	}{
+		{`UPDATE articles SET canonical_id = ? WHERE (canonical_id = ? OR id = ?) AND id <> ?`,
+			[]any{newCanonical, oldCanonical, oldCanonical, newCanonical}},
+		{`UPDATE articles SET canonical_id = NULL WHERE id = ?`, []any{newCanonical}},
+		{`UPDATE dedup_docs SET canonical_id = ? WHERE (canonical_id = ? OR article_id = ?) AND article_id <> ?`,
+			[]any{newCanonical, oldCanonical, oldCanonical, newCanonical}},
+		{`UPDATE dedup_docs SET canonical_id = NULL WHERE article_id = ?`, []any{newCanonical}},
+	} {
+		st, err := x.stmt(ctx, q.query)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, q.args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Relink implements dedup.Index through the canonical_id index.
-func (x *dedupIndex) Relink(ctx context.Context, oldCanonical, newCanonical int64) error {
-	if _, err := x.q.ExecContext(ctx, `UPDATE articles SET canonical_id = ? WHERE (canonical_id = ? OR id = ?) AND id <> ?`,
-		newCanonical, oldCanonical, oldCanonical, newCanonical); err != nil {
-		return err
-	}
-	_, err := x.q.ExecContext(ctx, `UPDATE articles SET canonical_id = NULL WHERE id = ?`, newCanonical)
-	return err
-}
-
-// FindCopies returns the other members of an article's copy group.
-// ENOTFOUND when the article does not exist.
+// FindCopies returns the other members of an article's copy group: its
+// canonical article and the canonical's other copies, oldest first ("also
+// published by"). ENOTFOUND when the article does not exist.
 func (db *DB) FindCopies(ctx context.Context, articleID int64) ([]*marsad.Article, error) {
 	var canon int64
 	err := db.db.QueryRowContext(ctx, `SELECT coalesce(canonical_id, id) FROM articles WHERE id = ?`, articleID).Scan(&canon)
@@ -177,8 +292,11 @@ func (db *DB) StageProgress(ctx context.Context, stage string) (int64, error) {
 
 // SetStageProgress records the highest article id a stage has processed.
 func (db *DB) SetStageProgress(ctx context.Context, stage string, id int64) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO stage_progress (stage, last_article_id) VALUES (?, ?)
-		ON CONFLICT (stage) DO UPDATE SET last_article_id = CASE WHEN excluded.last_article_id > stage_progress.last_article_id
-		THEN excluded.last_article_id ELSE stage_progress.last_article_id END`, stage, id)
+	return setStageProgress(ctx, db.db, stage, id)
+}
+
+func setStageProgress(ctx context.Context, q execQuerier, stage string, id int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO stage_progress (stage, last_article_id) VALUES (?, ?)
+		ON CONFLICT (stage) DO UPDATE SET last_article_id = max(excluded.last_article_id, stage_progress.last_article_id)`, stage, id)
 	return err
 }

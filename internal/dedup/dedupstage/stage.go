@@ -13,13 +13,15 @@ import (
 
 // Store is what the stage needs of the store (store/sqlite implements it).
 type Store interface {
-	DedupBatch(ctx context.Context, fn func(dedup.Index) error) error
+	// DedupBatch runs fn over one transaction and records in it that the
+	// stage has processed every article up to upTo.
+	DedupBatch(ctx context.Context, stage string, upTo int64, fn func(dedup.Index) error) error
 	StageProgress(ctx context.Context, stage string) (int64, error)
-	SetStageProgress(ctx context.Context, stage string, id int64) error
 	FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*marsad.Article, int, error)
 }
 
-// Stage links copies to their canonical article.
+// Stage links copies to their canonical article. A copy is kept: it only
+// gets a canonical_id ("also published by").
 type Stage struct {
 	store Store
 	cfg   dedup.Config
@@ -45,36 +47,42 @@ func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	return s.run(ctx, docs)
 }
 
+// run checks and links one batch; the links and the stage's progress are
+// committed together.
 func (s *Stage) run(ctx context.Context, docs []dedup.Doc) error {
 	if len(docs) == 0 {
 		return nil
 	}
 	var last int64
-	err := s.store.DedupBatch(ctx, func(idx dedup.Index) error {
-		det := dedup.NewDetector(s.cfg, idx)
-		for _, d := range docs {
-			if _, err := det.Add(ctx, d); err != nil {
-				return err
-			}
-			last = max(last, d.ID)
-		}
-		return nil
+	for _, d := range docs {
+		last = max(last, d.ID)
+	}
+	err := s.store.DedupBatch(ctx, s.Name(), last, func(idx dedup.Index) error {
+		_, err := dedup.NewDetector(s.cfg, idx).AddBatch(ctx, docs)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("dedup: %w", err)
 	}
-	return s.store.SetStageProgress(ctx, s.Name(), last)
+	return nil
 }
 
-// CatchUp implements pipeline.Stage: articles above the recorded progress,
-// in published order.
+// catchUpBatch is the number of stored articles read and linked at a time
+// by CatchUp.
+const catchUpBatch = 500
+
+// CatchUp implements pipeline.Stage: the articles saved above the recorded
+// progress, in batches in id order (which is arrival order). The detector
+// skips any article an earlier run already indexed, and the canonical
+// choice does not depend on order (a wire copy or earlier article arriving
+// later takes the group over), so the links are those of an uninterrupted run.
 func (s *Stage) CatchUp(ctx context.Context) error {
 	after, err := s.store.StageProgress(ctx, s.Name())
 	if err != nil {
 		return fmt.Errorf("dedup catch-up: %w", err)
 	}
 	for {
-		list, _, err := s.store.FindArticles(ctx, marsad.ArticleFilter{AfterID: after, Limit: 500})
+		list, _, err := s.store.FindArticles(ctx, marsad.ArticleFilter{AfterID: after, Limit: catchUpBatch})
 		if err != nil {
 			return fmt.Errorf("dedup catch-up: %w", err)
 		}
