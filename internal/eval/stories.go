@@ -2,7 +2,6 @@ package eval
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -107,43 +106,38 @@ func StoryDocs(items []NewsItem, terms func(string) []string) []*story.Doc {
 	for i, it := range items {
 		docs[i] = &story.Doc{
 			ID: int64(i + 1), Source: it.Source, Published: it.Published, Title: it.Title,
-			TitleTerms: terms(it.Title), LeadTerms: terms(it.Summary), BodyTerms: terms(it.Body),
+			TitleTerms: terms(it.Title), BodyTerms: terms(it.Body),
 		}
 	}
 	return docs
 }
 
-// ClusterOnline clusters docs (in arrival order) with an in-memory index,
+// ClusterOnline clusters docs (in arrival order) with an in-memory model,
 // counting each batch of batchSize into the document frequencies before
-// assigning its members, as the pipeline does. It returns the story of
-// each doc.
-func ClusterOnline(ctx context.Context, docs []*story.Doc, p story.Params, batchSize int) ([]int64, error) {
-	return ClusterOnlineWarm(ctx, nil, docs, p, batchSize)
-}
-
-// ClusterOnlineWarm is ClusterOnline with the document frequencies first
-// counted over warm (earlier articles that are not clustered).
-func ClusterOnlineWarm(ctx context.Context, warm, docs []*story.Doc, p story.Params, batchSize int) ([]int64, error) {
-	idx := story.NewMemIndex()
-	c := story.NewClusterer(p, idx)
-	if err := c.Observe(ctx, warm); err != nil {
-		return nil, err
-	}
+// assigning its members, as the pipeline stage does (without the store and
+// without dedup links). It returns the story of each doc.
+func ClusterOnline(docs []*story.Doc, p story.Params, batchSize int) []int64 {
+	m := story.NewModel(p, nil, 1)
 	out := make([]int64, len(docs))
 	for start := 0; start < len(docs); start += batchSize {
 		batch := docs[start:min(len(docs), start+batchSize)]
-		if err := c.Observe(ctx, batch); err != nil {
-			return nil, err
-		}
+		m.Observe(batch)
 		for i, d := range batch {
-			a, err := c.Add(ctx, d)
-			if err != nil {
-				return nil, err
-			}
-			out[start+i] = a.StoryID
+			out[start+i] = m.Add(d).StoryID
 		}
+		final := m.TakeChanges()
+		for i := range out[:start+len(batch)] {
+			for {
+				into, ok := final.Merged[out[i]]
+				if !ok {
+					break
+				}
+				out[i] = into
+			}
+		}
+		m.Evict()
 	}
-	return out, nil
+	return out
 }
 
 // StoriesReport prints one line per reading and the mean last.

@@ -4,24 +4,67 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/pipeline"
 )
 
-// Store is what the story stage needs of the store (store/sqlite implements it).
+// Store is what the story stage needs of the store (store/sqlite implements
+// it).
 type Store interface {
-	StoryBatch(ctx context.Context, fn func(Index) error) error
-	StageProgress(ctx context.Context, stage string) (int64, error)
-	SetStageProgress(ctx context.Context, stage string, id int64) error
+	// StoryTx runs fn in one write transaction: nothing else writes
+	// stories while it runs.
+	StoryTx(ctx context.Context, fn func(Tx) error) error
 	FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*marsad.Article, int, error)
 }
 
-// Stage clusters newly saved articles into stories.
+// Tx is one story transaction.
+type Tx interface {
+	// Generation is a number every story write changes: a stage whose
+	// model was built at another generation reloads it.
+	Generation(ctx context.Context) (int64, error)
+	// Progress is the highest article id the story stage has placed.
+	Progress(ctx context.Context) (int64, error)
+	// DocFreq returns the last checkpoint of the document frequencies and
+	// the highest article id counted in it (nil, 0 when there is none).
+	DocFreq(ctx context.Context) (*DocFreq, int64, error)
+	// NextStoryID is one more than the highest story id ever stored.
+	NextStoryID(ctx context.Context) (int64, error)
+	// StoriesSeen returns the stories with last_seen in [from, to).
+	StoriesSeen(ctx context.Context, from, to time.Time) ([]*State, error)
+	// StoriesByID returns the stories with these ids (missing ones are left out).
+	StoriesByID(ctx context.Context, ids []int64) ([]*State, error)
+	// CopyStories maps each of articles that belongs to a copy group (dedup
+	// canonical_id links) to the group's canonical article and to the story
+	// of a member of the group already placed (0 if none).
+	CopyStories(ctx context.Context, articles []int64) (canonical, story map[int64]int64, err error)
+	// Save writes a batch's changes and the new progress, and changes the
+	// generation, returning the new one.
+	Save(ctx context.Context, ch *Changes, progress int64) (int64, error)
+}
+
+// checkpointEvery is how many counted articles the document-frequency
+// sketch may run ahead of its stored checkpoint. A restart recounts at most
+// this many articles from the store; a smaller value writes the 16 MiB
+// sketch more often.
+const checkpointEvery = 3000
+
+// Stage clusters newly saved articles into stories. It keeps the active
+// stories and the document frequencies in memory (a Model) between
+// batches, and writes every batch's changes through to the store in one
+// transaction, together with its progress; the store stays the source of
+// truth, and a stage that finds the store changed by another process (the
+// generation moved) reloads.
 type Stage struct {
 	store Store
 	p     Params
-	terms func(string) []string // CatchUp only: Process uses the items' terms
+	terms func(string) []string // CatchUp and recounts: Process uses the items' terms
+
+	m       *Model
+	gen     int64
+	counted int64 // highest article id counted into m's document frequencies
+	saved   int64 // counted at the last checkpoint
 }
 
 // NewStage returns the story stage.
@@ -32,45 +75,208 @@ func NewStage(store Store, p Params, terms func(string) []string) *Stage {
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "story" }
 
-// Process implements pipeline.Stage. The batch is counted into the document
-// frequencies first, then its articles are assigned in published order.
+// Process implements pipeline.Stage. The batch is counted into the
+// document frequencies first, then its articles are assigned in published
+// order.
 func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	docs := make([]*Doc, 0, len(items))
 	for _, it := range items {
 		docs = append(docs, &Doc{ID: it.Article.ID, Source: it.Article.Source, Published: it.Article.Published,
 			Title: it.Article.Title, TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms})
 	}
-	return s.run(ctx, docs)
+	return s.run(ctx, sortByPublished(docs), true)
 }
 
-func (s *Stage) run(ctx context.Context, docs []*Doc) error {
+// run places docs (in published order) in one transaction. count says
+// whether they are new to the document frequencies (false for rebuilds).
+func (s *Stage) run(ctx context.Context, docs []*Doc, count bool) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	var last int64
-	err := s.store.StoryBatch(ctx, func(idx Index) error {
-		c := NewClusterer(s.p, idx)
-		if err := c.Observe(ctx, docs); err != nil {
+	err := s.store.StoryTx(ctx, func(tx Tx) error {
+		if err := s.sync(ctx, tx); err != nil {
 			return err
 		}
-		for _, d := range docs {
-			if _, err := c.Add(ctx, d); err != nil {
-				return err
-			}
-			last = max(last, d.ID)
+		progress, err := tx.Progress(ctx)
+		if err != nil {
+			return err
 		}
+		if count {
+			// A batch the stage placed already (a resumed run handing it
+			// over again) is not placed twice.
+			docs = slices.DeleteFunc(slices.Clone(docs), func(d *Doc) bool { return d.ID <= progress })
+			var fresh []*Doc
+			counted := s.counted
+			for _, d := range docs {
+				if d.ID > counted {
+					fresh = append(fresh, d)
+					s.counted = max(s.counted, d.ID)
+				}
+			}
+			s.m.Observe(fresh)
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		if err := s.cover(ctx, tx, docs); err != nil {
+			return err
+		}
+		if err := s.place(ctx, tx, docs); err != nil {
+			return err
+		}
+		ch := s.m.TakeChanges()
+		if s.counted-s.saved >= checkpointEvery {
+			ch.DocFreq, ch.Counted = s.m.DocFreq(), s.counted
+		}
+		for _, d := range docs {
+			progress = max(progress, d.ID)
+		}
+		if !count {
+			progress = 0 // a rebuild does not move the stage's progress
+		}
+		gen, err := tx.Save(ctx, ch, progress)
+		if err != nil {
+			return err
+		}
+		s.gen = gen
+		if ch.DocFreq != nil {
+			s.saved = s.counted
+		}
+		s.m.Evict()
 		return nil
 	})
 	if err != nil {
+		s.m = nil // the model may hold changes the store rolled back
 		return fmt.Errorf("story: %w", err)
 	}
-	return s.store.SetStageProgress(ctx, s.Name(), last)
+	return nil
 }
 
-// CatchUp implements pipeline.Stage.
-func (s *Stage) CatchUp(ctx context.Context) error {
-	after, err := s.store.StageProgress(ctx, s.Name())
+// sync (re)builds the model from the store when there is none or another
+// writer changed the stories since this stage's last write: the document
+// frequencies from their checkpoint plus a recount of the articles placed
+// after it, and no stories yet (cover loads those the batch needs).
+func (s *Stage) sync(ctx context.Context, tx Tx) error {
+	gen, err := tx.Generation(ctx)
 	if err != nil {
+		return err
+	}
+	if s.m != nil && gen == s.gen {
+		return nil
+	}
+	df, counted, err := tx.DocFreq(ctx)
+	if err != nil {
+		return err
+	}
+	progress, err := tx.Progress(ctx)
+	if err != nil {
+		return err
+	}
+	next, err := tx.NextStoryID(ctx)
+	if err != nil {
+		return err
+	}
+	m := NewModel(s.p, df, next)
+	saved := counted
+	for counted < progress {
+		list, _, err := s.store.FindArticles(ctx, marsad.ArticleFilter{AfterID: counted, Limit: 500})
+		if err != nil {
+			return fmt.Errorf("recount: %w", err)
+		}
+		var docs []*Doc
+		for _, d := range s.docs(list) {
+			if d.ID <= progress {
+				docs = append(docs, d)
+			}
+			counted = max(counted, d.ID)
+		}
+		m.Observe(docs)
+		if len(list) == 0 {
+			break
+		}
+	}
+	s.m, s.gen, s.counted, s.saved = m, gen, min(counted, progress), saved
+	return nil
+}
+
+// cover loads the stored stories the batch may join that are not in
+// memory yet: those seen within Window before its earliest article.
+func (s *Stage) cover(ctx context.Context, tx Tx, docs []*Doc) error {
+	from := docs[0].Published.Add(-s.p.Window)
+	have := s.m.Covered()
+	if !have.IsZero() && !from.Before(have) {
+		return nil
+	}
+	to := have
+	if to.IsZero() {
+		to = time.Unix(1<<40, 0)
+	}
+	sts, err := tx.StoriesSeen(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	for _, st := range sts {
+		s.m.Insert(st)
+	}
+	s.m.Cover(from)
+	return nil
+}
+
+// place assigns each doc: a copy joins the story of its copy group, any
+// other article is clustered.
+func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc) error {
+	ids := make([]int64, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	canon, group, err := tx.CopyStories(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var missing []int64
+	for _, id := range group {
+		if id != 0 && !s.m.Has(id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		sts, err := tx.StoriesByID(ctx, slices.Compact(missing))
+		if err != nil {
+			return err
+		}
+		for _, st := range sts {
+			s.m.Insert(st)
+		}
+	}
+	placed := map[int64]int64{} // copy group → story, for groups completed in this batch
+	for _, d := range docs {
+		g, isCopy := canon[d.ID]
+		st := group[d.ID]
+		if st == 0 && isCopy {
+			st = placed[g]
+		}
+		var a Assignment
+		if st != 0 && s.m.Story(st) != nil {
+			a = s.m.AddTo(d, st)
+		} else {
+			a = s.m.Add(d)
+		}
+		if isCopy {
+			placed[g] = a.StoryID
+		}
+	}
+	return nil
+}
+
+// CatchUp implements pipeline.Stage: articles above the recorded progress,
+// in batches, in published order within each.
+func (s *Stage) CatchUp(ctx context.Context) error {
+	var after int64
+	if err := s.store.StoryTx(ctx, func(tx Tx) (err error) {
+		after, err = tx.Progress(ctx)
+		return err
+	}); err != nil {
 		return fmt.Errorf("story catch-up: %w", err)
 	}
 	for {
@@ -85,21 +291,37 @@ func (s *Stage) CatchUp(ctx context.Context) error {
 		for _, d := range docs {
 			after = max(after, d.ID)
 		}
-		if err := s.run(ctx, sortByPublished(docs)); err != nil {
+		if err := s.run(ctx, sortByPublished(docs), true); err != nil {
 			return err
 		}
 	}
 }
 
 // Rebuild re-clusters the given articles (already detached from their
-// stories by the store) in published order, in batches of batchSize.
+// stories by the store) in published order, in batches of batchSize, on a
+// fresh model that sees no other story: the result depends only on the
+// articles and the stored document frequencies, which a rebuild does not
+// count again.
 func (s *Stage) Rebuild(ctx context.Context, list []*marsad.Article, batchSize int) error {
 	docs := sortByPublished(s.docs(list))
+	s.m = nil
+	err := s.store.StoryTx(ctx, func(tx Tx) error {
+		if err := s.sync(ctx, tx); err != nil {
+			return err
+		}
+		// Nothing stored is joinable: cover the whole time line.
+		s.m.Cover(time.Unix(-1<<40, 0))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("story rebuild: %w", err)
+	}
 	for start := 0; start < len(docs); start += batchSize {
-		if err := s.run(ctx, docs[start:min(len(docs), start+batchSize)]); err != nil {
+		if err := s.run(ctx, docs[start:min(len(docs), start+batchSize)], false); err != nil {
 			return err
 		}
 	}
+	s.m = nil
 	return nil
 }
 
@@ -113,15 +335,11 @@ func (s *Stage) docs(list []*marsad.Article) []*Doc {
 }
 
 func sortByPublished(docs []*Doc) []*Doc {
-	slicesSortStable(docs)
-	return docs
-}
-
-func slicesSortStable(docs []*Doc) {
 	slices.SortStableFunc(docs, func(a, b *Doc) int {
 		if c := a.Published.Compare(b.Published); c != 0 {
 			return c
 		}
-		return int(a.ID - b.ID)
+		return compareID(a.ID, b.ID)
 	})
+	return docs
 }

@@ -4,9 +4,13 @@
 // An article is a weighted TF-IDF vector over its analyzed title, lead and
 // body terms plus entity-like phrases (adjacent term pairs of title and
 // lead, which is how names such as "مجلس امن" or "دونالد ترامب" survive
-// analysis). A story is the sum of its members' unit vectors (its
-// centroid). Candidate stories come from an index of story term postings
-// restricted to stories seen recently, never from a scan of the archive.
+// analysis). Terms are 64-bit hashes: vectors compare by integer merge,
+// document frequencies live in a fixed-size sketch, and nothing the
+// clusterer keeps grows with the vocabulary.
+//
+// The clusterer (Model) keeps the stories active in a time window in
+// memory with their term postings; the store is the source of truth and
+// receives every change of a batch in one transaction (see Stage).
 package story
 
 import (
@@ -14,7 +18,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -24,96 +27,108 @@ type Doc struct {
 	Source    string
 	Published time.Time
 	Title     string // display title, for the story's representative title
-	// TitleTerms, LeadTerms and BodyTerms are analyzed terms in text
-	// order. LeadTerms is the summary's terms when there is one (it may be
-	// empty: Features then takes the first body terms as the lead).
-	TitleTerms, LeadTerms, BodyTerms []string
+	// TitleTerms and BodyTerms are analyzed terms in text order; the lead
+	// is the first Params.LeadTerms body terms (the summary of a news item
+	// is almost always its first sentence).
+	TitleTerms, BodyTerms []string
 }
 
-// Term is one weighted feature.
+// Term is one weighted feature: the hash of an analyzed term or phrase.
 type Term struct {
-	T string
-	W float64
+	K uint64
+	W float32
 }
 
-// Vector is a sparse vector sorted by term.
+// Vector is a sparse vector sorted by key.
 type Vector []Term
 
-// Params are the clustering weights and thresholds. Every value has a
-// reason in DefaultParams.
-type Params struct {
-	TitleWeight, LeadWeight, BodyWeight, PhraseWeight float64
-	LeadTerms, BodyTerms                              int // how many lead/body terms count
-	MaxDocTerms, MaxStoryTerms                        int // vector truncation
-	QueryTerms                                        int // postings looked up per article
-	Threshold                                         float64
-	HalfLife                                          time.Duration // time decay of similarity
-	Window                                            time.Duration // a story older than this is closed
-	MaxCandidates                                     int
-	MemberWeight                                      float64 // nearest-member similarity scale (0: centroid only)
-	KeepMembers                                       int     // recent member vectors kept per story
-	MergeThreshold                                    float64 // centroid cosine at which two stories merge (0: never)
+// Hash is FNV-1a (64 bit) of a term: fixed across processes and versions,
+// unlike hash/maphash, because hashes are stored.
+func Hash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
-// phraseSep joins the two terms of a phrase feature; analyzed terms never
-// contain it.
-const phraseSep = "\x1f"
+// pairHash is the key of the phrase "a b" (order matters).
+func pairHash(a, b uint64) uint64 {
+	h := a*0x9E3779B97F4A7C15 ^ (b + 0x632BE59BD9B4E019)
+	h ^= h >> 29
+	h *= 0xBF58476D1CE4E5B9
+	return h ^ h>>32
+}
 
 // Features returns the raw weighted term counts of a document (before IDF):
-// title terms count TitleWeight each, lead terms LeadWeight, the first
-// BodyTerms body terms BodyWeight, and adjacent pairs of title and lead terms
-// PhraseWeight.
-func Features(d *Doc, p *Params) map[string]float64 {
-	f := map[string]float64{}
-	add := func(ts []string, w float64, phrases bool) {
+// title terms count TitleWeight each, lead terms LeadWeight, the next
+// BodyTerms body terms BodyWeight, and adjacent pairs of title and lead
+// terms PhraseWeight.
+func Features(d *Doc, p *Params) map[uint64]float64 {
+	f := make(map[uint64]float64, 2*(len(d.TitleTerms)+p.LeadTerms)+p.BodyTerms)
+	add := func(ts []string, w, pw float64) {
+		var prev uint64
 		for i, t := range ts {
-			f[t] += w
-			if phrases && i > 0 && ts[i-1] != t {
-				f[ts[i-1]+phraseSep+t] += p.PhraseWeight
+			h := Hash(t)
+			f[h] += w
+			if pw > 0 && i > 0 && ts[i-1] != t {
+				f[pairHash(prev, h)] += pw
 			}
+			prev = h
 		}
 	}
-	lead := d.LeadTerms
-	body := d.BodyTerms
-	if len(lead) == 0 {
-		lead = body[:min(len(body), p.LeadTerms)]
-	}
-	add(d.TitleTerms, p.TitleWeight, true)
-	add(lead[:min(len(lead), p.LeadTerms)], p.LeadWeight, true)
-	add(body[:min(len(body), p.BodyTerms)], p.BodyWeight, false)
+	lead := d.BodyTerms[:min(len(d.BodyTerms), p.LeadTerms)]
+	body := d.BodyTerms[len(lead):]
+	add(d.TitleTerms, p.TitleWeight, p.TitlePhraseWeight)
+	add(lead, p.LeadWeight, p.PhraseWeight)
+	add(body[:min(len(body), p.BodyTerms)], p.BodyWeight, 0)
 	return f
 }
 
 // Weigh turns raw counts into a unit TF-IDF vector with sublinear tf,
-// keeping the max strongest terms. idf gives the inverse document
-// frequency of a term.
-func Weigh(f map[string]float64, idf func(string) float64, max int) Vector {
+// keeping the max strongest terms.
+func Weigh(f map[uint64]float64, idf func(uint64) float64, max int) Vector {
 	v := make(Vector, 0, len(f))
-	for t, c := range f {
-		if w := (1 + math.Log(c)) * idf(t); w > 0 {
-			v = append(v, Term{t, w})
+	for k, c := range f {
+		if w := (1 + math.Log(c)) * idf(k); w > 0 {
+			v = append(v, Term{k, float32(w)})
 		}
 	}
 	return normalize(truncate(v, max))
 }
 
-// truncate keeps the max heaviest terms (ties by term, for determinism)
-// and returns them sorted by term.
+// truncate keeps the max heaviest terms (ties by key, for determinism)
+// and returns them sorted by key.
 func truncate(v Vector, max int) Vector {
 	if max > 0 && len(v) > max {
-		slices.SortFunc(v, func(a, b Term) int {
-			if a.W != b.W {
-				if a.W > b.W {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.T, b.T)
-		})
+		slices.SortFunc(v, byWeight)
 		v = v[:max]
 	}
-	slices.SortFunc(v, func(a, b Term) int { return strings.Compare(a.T, b.T) })
+	slices.SortFunc(v, func(a, b Term) int {
+		switch {
+		case a.K < b.K:
+			return -1
+		case a.K > b.K:
+			return 1
+		}
+		return 0
+	})
 	return v
+}
+
+func byWeight(a, b Term) int {
+	switch {
+	case a.W > b.W:
+		return -1
+	case a.W < b.W:
+		return 1
+	case a.K < b.K:
+		return -1
+	case a.K > b.K:
+		return 1
+	}
+	return 0
 }
 
 func normalize(v Vector) Vector {
@@ -122,7 +137,7 @@ func normalize(v Vector) Vector {
 		return v
 	}
 	for i := range v {
-		v[i].W /= n
+		v[i].W = float32(float64(v[i].W) / n)
 	}
 	return v
 }
@@ -131,27 +146,29 @@ func normalize(v Vector) Vector {
 func (v Vector) Norm() float64 {
 	s := 0.0
 	for _, t := range v {
-		s += t.W * t.W
+		s += float64(t.W) * float64(t.W)
 	}
 	return math.Sqrt(s)
 }
 
-// Dot is the inner product of two term-sorted vectors.
+// Dot is the inner product of two key-sorted vectors.
 func Dot(a, b Vector) float64 {
-	s, i, j := 0.0, 0, 0
+	var s float32
+	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		switch c := strings.Compare(a[i].T, b[j].T); {
-		case c == 0:
+		ka, kb := a[i].K, b[j].K
+		switch {
+		case ka == kb:
 			s += a[i].W * b[j].W
 			i++
 			j++
-		case c < 0:
+		case ka < kb:
 			i++
 		default:
 			j++
 		}
 	}
-	return s
+	return float64(s)
 }
 
 // Cosine of two vectors.
@@ -163,20 +180,20 @@ func Cosine(a, b Vector) float64 {
 	return Dot(a, b) / (na * nb)
 }
 
-// Add returns a + w·b (both term-sorted), truncated to max terms.
-func Add(a, b Vector, w float64, max int) Vector {
+// Add returns a + w·b (both key-sorted), truncated to max terms.
+func Add(a, b Vector, w float32, max int) Vector {
 	out := make(Vector, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
-		case j >= len(b) || (i < len(a) && a[i].T < b[j].T):
+		case j >= len(b) || (i < len(a) && a[i].K < b[j].K):
 			out = append(out, a[i])
 			i++
-		case i >= len(a) || b[j].T < a[i].T:
-			out = append(out, Term{b[j].T, w * b[j].W})
+		case i >= len(a) || b[j].K < a[i].K:
+			out = append(out, Term{b[j].K, w * b[j].W})
 			j++
 		default:
-			out = append(out, Term{a[i].T, a[i].W + w*b[j].W})
+			out = append(out, Term{a[i].K, a[i].W + w*b[j].W})
 			i++
 			j++
 		}
@@ -184,50 +201,41 @@ func Add(a, b Vector, w float64, max int) Vector {
 	return truncate(out, max)
 }
 
-// Top returns the n heaviest terms of v (for postings lookups).
-func Top(v Vector, n int) []string {
+// Top returns the keys of the n heaviest terms of v.
+func Top(v Vector, n int) []uint64 {
 	c := slices.Clone(v)
-	slices.SortFunc(c, func(a, b Term) int {
-		if a.W != b.W {
-			if a.W > b.W {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.T, b.T)
-	})
-	out := make([]string, 0, min(n, len(c)))
+	slices.SortFunc(c, byWeight)
+	out := make([]uint64, 0, min(n, len(c)))
 	for _, t := range c[:min(n, len(c))] {
-		out = append(out, t.T)
+		out = append(out, t.K)
 	}
 	return out
 }
 
-// EncodeVector serialises a vector compactly for the store: per term a
-// uvarint length, the term bytes and a float32 weight.
-func EncodeVector(v Vector) []byte {
-	b := make([]byte, 0, len(v)*12)
+// AppendVector serialises a vector for the store: a uvarint length, then
+// per term the key and the float32 weight, little-endian.
+func AppendVector(b []byte, v Vector) []byte {
+	b = binary.AppendUvarint(b, uint64(len(v)))
 	for _, t := range v {
-		b = binary.AppendUvarint(b, uint64(len(t.T)))
-		b = append(b, t.T...)
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(t.W)))
+		b = binary.LittleEndian.AppendUint64(b, t.K)
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(t.W))
 	}
 	return b
 }
 
-// DecodeVector reverses EncodeVector.
-func DecodeVector(b []byte) (Vector, error) {
-	var v Vector
-	for len(b) > 0 {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n+4 {
-			return nil, errors.New("story: corrupt vector encoding")
-		}
-		b = b[k:]
-		t := string(b[:n])
-		w := math.Float32frombits(binary.LittleEndian.Uint32(b[n:]))
-		b = b[n+4:]
-		v = append(v, Term{t, float64(w)})
+// ReadVector decodes one vector written by AppendVector and returns the rest.
+func ReadVector(b []byte) (Vector, []byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < 12*n {
+		return nil, nil, errCorrupt
 	}
-	return v, nil
+	b = b[k:]
+	v := make(Vector, n)
+	for i := range v {
+		v[i] = Term{binary.LittleEndian.Uint64(b), math.Float32frombits(binary.LittleEndian.Uint32(b[8:]))}
+		b = b[12:]
+	}
+	return v, b, nil
 }
+
+var errCorrupt = errors.New("story: corrupt vector encoding")

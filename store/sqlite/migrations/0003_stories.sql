@@ -17,8 +17,13 @@ CREATE TABLE dedup_bands (
 );
 CREATE INDEX dedup_bands_article ON dedup_bands (article_id);
 
--- Stories. centroid is the encoded term vector (internal/story); times are
--- Unix seconds; sources is the space-separated list of outlet keys.
+-- Stories (internal/story). Times are Unix seconds; sources is the
+-- space-separated list of outlet keys; centroid is the encoded term vector
+-- and members the encoded recent member vectors (story.AppendVector), so
+-- that a restarted stage resumes with exactly the state it had. Candidate
+-- stories are found through postings the stage keeps in memory for the
+-- stories seen within its time window, loaded through stories_last_seen:
+-- no lookup reads more than that window.
 CREATE TABLE stories (
 	id               INTEGER PRIMARY KEY,
 	title            TEXT NOT NULL DEFAULT '',
@@ -29,27 +34,21 @@ CREATE TABLE stories (
 	articles         INTEGER NOT NULL,
 	outlets          INTEGER NOT NULL,
 	sources          TEXT NOT NULL DEFAULT '',
-	centroid         BLOB NOT NULL
+	centroid         BLOB NOT NULL,
+	members          BLOB NOT NULL DEFAULT x''
 );
 CREATE INDEX stories_last_seen ON stories (last_seen);
 
--- Term postings of story centroids, with the story's last_seen copied so
--- that a lookup reads only recent stories' postings.
-CREATE TABLE story_terms (
-	term      TEXT NOT NULL,
-	story_id  INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
-	last_seen INTEGER NOT NULL,
-	PRIMARY KEY (term, story_id)
-);
-CREATE INDEX story_terms_term_last ON story_terms (term, last_seen);
-CREATE INDEX story_terms_story ON story_terms (story_id);
-
--- Document frequencies of clustering features; the row with term '' holds
--- the number of documents counted.
-CREATE TABLE story_df (
-	term TEXT PRIMARY KEY,
-	df   INTEGER NOT NULL
-);
+-- Story stage state: 'generation' changes with every write of stories (a
+-- stage holding a model of another generation reloads it); 'docfreq' is the
+-- checkpoint of the document-frequency sketch (blob) and the highest article
+-- id counted in it (value).
+CREATE TABLE story_meta (
+	key   TEXT PRIMARY KEY,
+	value INTEGER NOT NULL DEFAULT 0,
+	blob  BLOB
+) WITHOUT ROWID;
+INSERT INTO story_meta (key, value) VALUES ('generation', 0);
 
 -- How far each pipeline stage has processed (highest article id), for
 -- catch-up after an interrupted run.

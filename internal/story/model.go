@@ -1,0 +1,503 @@
+package story
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Params are the clustering weights and thresholds. Every value has a
+// reason in DefaultParams.
+type Params struct {
+	TitleWeight, LeadWeight, BodyWeight float64
+	TitlePhraseWeight, PhraseWeight     float64 // adjacent-pair features of title and lead
+	LeadTerms, BodyTerms                int     // how many lead/body terms count
+	MaxDocTerms, MaxStoryTerms          int     // vector truncation
+	PostingTerms                        int     // heaviest centroid terms posted per story
+	QueryTerms                          int     // heaviest document terms looked up
+	MaxCandidates                       int     // stories scored per document
+	Threshold                           float64 // decayed similarity needed to join
+	HalfLife                            time.Duration
+	Window                              time.Duration // no join across a larger gap
+	MemberWeight                        float64       // scale of the nearest-member link (0: centroid only)
+	KeepMembers                         int           // recent member vectors kept per story
+	MergeThreshold                      float64       // centroid cosine at which two stories merge (0: never)
+}
+
+// DefaultParams are the clustering settings used by the pipeline, the
+// rebuild command and the evaluation.
+func DefaultParams() Params {
+	return Params{
+		// The title names the event; the lead (first sentences) says who
+		// did what; the body adds context shared with neighbouring events,
+		// so it counts least.
+		TitleWeight: 3, LeadWeight: 2, BodyWeight: 1,
+		TitlePhraseWeight: 1, PhraseWeight: 0.5,
+		LeadTerms: 40, BodyTerms: 60,
+		MaxDocTerms: 80, MaxStoryTerms: 200,
+		PostingTerms: 40, QueryTerms: 20, MaxCandidates: 30,
+		Threshold:      0.30,
+		HalfLife:       72 * time.Hour,
+		Window:         4 * 24 * time.Hour,
+		MemberWeight:   0.9,
+		KeepMembers:    20,
+		MergeThreshold: 0.5,
+	}
+}
+
+// Member is one recent article of a story.
+type Member struct {
+	ID        int64
+	Published time.Time
+	Vec       Vector
+}
+
+// State is a story as the clusterer keeps it.
+type State struct {
+	ID       int64
+	Centroid Vector // sum of the members' unit vectors (truncated)
+	Size     int
+	Sources  []string // distinct outlet keys, sorted
+	First    time.Time
+	Last     time.Time
+	Title    string  // representative title
+	TitleSim float64 // similarity of the representative article to the centroid when chosen
+	TitleID  int64   // representative article
+	// Members are the story's most recent articles (at most
+	// Params.KeepMembers), for nearest-member similarity.
+	Members []Member
+
+	posted []uint64 // the terms posted for it in the model, sorted
+}
+
+// Assignment tells where a document went.
+type Assignment struct {
+	Article    int64
+	StoryID    int64
+	New        bool
+	Similarity float64 // decayed similarity to the story joined (0 for a new story)
+}
+
+// Changes are what a batch changed, for the store to write in one
+// transaction.
+type Changes struct {
+	Stories  []*State        // created or updated stories
+	Merged   map[int64]int64 // story → the story it was merged into
+	Assigned []Assignment    // articles placed, in order
+	DocFreq  *DocFreq        // non-nil when the sketch is due for a checkpoint
+	Counted  int64           // highest article id counted into DocFreq
+}
+
+// Model is the online clusterer: the stories active in a time window, in
+// memory, with postings from their heaviest centroid terms to them. It is
+// not safe for concurrent use; the Stage serialises batches.
+type Model struct {
+	p       Params
+	df      *DocFreq
+	stories map[int64]*State
+	post    map[uint64][]int64 // term → stories (append-only; stale entries are dropped by Evict)
+	stale   int
+	nextID  int64
+	from    time.Time // every stored story with Last ≥ from is in memory
+	hi      time.Time // latest published time seen
+
+	dirty    map[int64]bool
+	merged   map[int64]int64
+	assigned []Assignment
+}
+
+// NewModel returns an empty model over the given document frequencies;
+// nextID is the first story id it hands out.
+func NewModel(p Params, df *DocFreq, nextID int64) *Model {
+	if df == nil {
+		df = NewDocFreq()
+	}
+	return &Model{p: p, df: df, stories: map[int64]*State{}, post: map[uint64][]int64{},
+		nextID: max(nextID, 1), dirty: map[int64]bool{}, merged: map[int64]int64{}}
+}
+
+// Params returns the model's parameters.
+func (m *Model) Params() Params { return m.p }
+
+// DocFreq returns the model's document frequencies.
+func (m *Model) DocFreq() *DocFreq { return m.df }
+
+// Observe counts a batch of documents into the document frequencies. The
+// stage calls it for a whole batch before assigning its members, so that
+// the IDF an article sees depends on the batch, not on its position in it.
+func (m *Model) Observe(docs []*Doc) {
+	keys := make([]uint64, 0, 256)
+	for _, d := range docs {
+		keys = keys[:0]
+		for k := range Features(d, &m.p) {
+			keys = append(keys, k)
+		}
+		m.df.Add(keys)
+	}
+}
+
+// Vector returns the weighted unit vector of a document.
+func (m *Model) Vector(d *Doc) Vector {
+	return Weigh(Features(d, &m.p), m.df.IDF, m.p.MaxDocTerms)
+}
+
+// Covered reports the earliest time from which the model holds every
+// stored story (zero: nothing loaded yet).
+func (m *Model) Covered() time.Time { return m.from }
+
+// Cover records that the model now holds every stored story seen at or
+// after t (the caller has Inserted them).
+func (m *Model) Cover(t time.Time) {
+	if m.from.IsZero() || t.Before(m.from) {
+		m.from = t
+	}
+}
+
+// Has reports whether story id is in memory.
+func (m *Model) Has(id int64) bool { _, ok := m.stories[id]; return ok }
+
+// Insert adds a stored story to the model (loading, not a change).
+func (m *Model) Insert(st *State) {
+	if _, ok := m.stories[st.ID]; ok {
+		return
+	}
+	m.stories[st.ID] = st
+	m.postStory(st)
+	m.nextID = max(m.nextID, st.ID+1)
+}
+
+// postStory posts the story's heaviest centroid terms. Postings of terms
+// that left the top stay behind as stale entries, skipped by candidates
+// (the story's posted set no longer holds them) and dropped by Evict.
+func (m *Model) postStory(st *State) {
+	top := Top(st.Centroid, m.p.PostingTerms)
+	slices.Sort(top)
+	for _, k := range top {
+		if _, found := slices.BinarySearch(st.posted, k); !found {
+			m.post[k] = append(m.post[k], st.ID)
+		}
+	}
+	for _, k := range st.posted {
+		if _, found := slices.BinarySearch(top, k); !found {
+			m.stale++
+		}
+	}
+	st.posted = top
+}
+
+// Resolve follows merges made in this batch.
+func (m *Model) Resolve(id int64) int64 {
+	for {
+		into, ok := m.merged[id]
+		if !ok {
+			return id
+		}
+		id = into
+	}
+}
+
+// AddTo places d in story id without comparing: a copy joins the story of
+// its canonical article. The story must be in memory.
+func (m *Model) AddTo(d *Doc, id int64) Assignment {
+	st := m.stories[m.Resolve(id)]
+	v := m.Vector(d)
+	m.observeTime(d.Published)
+	m.join(st, d, v)
+	a := Assignment{Article: d.ID, StoryID: st.ID, Similarity: 1}
+	m.assigned = append(m.assigned, a)
+	return a
+}
+
+func (m *Model) observeTime(t time.Time) {
+	if t.After(m.hi) {
+		m.hi = t
+	}
+}
+
+// Add assigns d to the most similar active story, or opens a new one.
+func (m *Model) Add(d *Doc) Assignment {
+	v := m.Vector(d)
+	m.observeTime(d.Published)
+	cands := m.candidates(v, d.Published)
+	var best *State
+	bestSim := 0.0
+	for _, st := range cands {
+		s := m.similarity(v, st) * m.decay(d.Published, st)
+		if s > bestSim || (s == bestSim && best != nil && st.ID < best.ID) {
+			best, bestSim = st, s
+		}
+	}
+	if best == nil || bestSim < m.p.Threshold {
+		st := &State{ID: m.nextID, Centroid: v, Size: 1, Sources: []string{d.Source}, First: d.Published, Last: d.Published,
+			Title: d.Title, TitleSim: foundingTitleSim, TitleID: d.ID}
+		m.nextID++
+		if m.p.KeepMembers > 0 {
+			st.Members = []Member{{d.ID, d.Published, v}}
+		}
+		m.stories[st.ID] = st
+		m.postStory(st)
+		m.dirty[st.ID] = true
+		a := Assignment{Article: d.ID, StoryID: st.ID, New: true}
+		m.assigned = append(m.assigned, a)
+		return a
+	}
+	m.join(best, d, v)
+	// The article may bridge two fragments of one story: a candidate whose
+	// centroid is now close to the joined story's centroid is merged into
+	// it. Centroids average away each article's own wording, so two
+	// fragments of one event look alike at this level while two events
+	// that merely share actors (two matches of one club) do not.
+	if m.p.MergeThreshold > 0 {
+		for _, st := range cands {
+			if st.ID == best.ID || m.stories[st.ID] == nil {
+				continue
+			}
+			if Cosine(best.Centroid, st.Centroid)*m.decayStories(best, st) >= m.p.MergeThreshold {
+				m.merge(best, st)
+			}
+		}
+	}
+	a := Assignment{Article: d.ID, StoryID: best.ID, Similarity: bestSim}
+	m.assigned = append(m.assigned, a)
+	return a
+}
+
+// candidates are the active stories sharing the most of v's heaviest
+// terms, at most MaxCandidates, within Window of t.
+func (m *Model) candidates(v Vector, t time.Time) []*State {
+	type count struct{ n, last int }
+	hits := map[int64]*count{}
+	for i, k := range Top(v, m.p.QueryTerms) {
+		for _, id := range m.post[k] {
+			st := m.stories[id]
+			if st == nil {
+				continue
+			}
+			if _, found := slices.BinarySearch(st.posted, k); !found {
+				continue
+			}
+			c := hits[id]
+			if c == nil {
+				hits[id] = &count{1, i}
+			} else if c.last != i {
+				c.n++
+				c.last = i
+			}
+		}
+	}
+	type hit struct {
+		st *State
+		n  int
+	}
+	list := make([]hit, 0, len(hits))
+	for id, c := range hits {
+		st, n := m.stories[id], c.n
+		if st == nil || st.Last.Before(t.Add(-m.p.Window)) || st.First.After(t.Add(m.p.Window)) {
+			continue
+		}
+		list = append(list, hit{st, n})
+	}
+	slices.SortFunc(list, func(a, b hit) int {
+		if a.n != b.n {
+			return b.n - a.n
+		}
+		return compareID(a.st.ID, b.st.ID)
+	})
+	out := make([]*State, 0, min(len(list), m.p.MaxCandidates))
+	for _, h := range list[:min(len(list), m.p.MaxCandidates)] {
+		out = append(out, h.st)
+	}
+	return out
+}
+
+func compareID(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// similarity of a document vector to a story: the better of the centroid
+// cosine and the nearest member's cosine scaled by MemberWeight. The
+// centroid carries what a story's articles share; a big story that moves
+// on (threats, then strikes, then reactions) drifts away from its own
+// centroid, and its newest articles are then nearer to one recent member
+// than to the average.
+func (m *Model) similarity(v Vector, st *State) float64 {
+	s := Cosine(v, st.Centroid)
+	if m.p.MemberWeight > 0 {
+		for _, mb := range st.Members {
+			if ms := m.p.MemberWeight * Dot(v, mb.Vec); ms > s {
+				s = ms
+			}
+		}
+	}
+	return s
+}
+
+// decay is 2^(-Δ/HalfLife) for the time between the story's span and t
+// (1 inside the span: an older article arriving late is not penalised).
+func (m *Model) decay(t time.Time, st *State) float64 {
+	var gap time.Duration
+	switch {
+	case t.After(st.Last):
+		gap = t.Sub(st.Last)
+	case t.Before(st.First):
+		gap = st.First.Sub(t)
+	}
+	if m.p.HalfLife <= 0 || gap <= 0 {
+		return 1
+	}
+	return math.Exp2(-float64(gap) / float64(m.p.HalfLife))
+}
+
+// decayStories is the time decay between two stories' spans.
+func (m *Model) decayStories(a, b *State) float64 {
+	if b.First.After(a.Last) {
+		return m.decay(b.First, a)
+	}
+	if a.First.After(b.Last) {
+		return m.decay(a.First, b)
+	}
+	return 1
+}
+
+// foundingTitleSim is the similarity credited to a story's first article
+// as representative: a later member replaces its title only when clearly
+// typical of the story.
+const foundingTitleSim = 0.6
+
+// join adds d to st.
+func (m *Model) join(st *State, d *Doc, v Vector) {
+	p := &m.p
+	st.Centroid = Add(st.Centroid, v, 1, p.MaxStoryTerms)
+	st.Size++
+	if p.KeepMembers > 0 {
+		st.Members = append(st.Members, Member{d.ID, d.Published, v})
+		if len(st.Members) > p.KeepMembers {
+			st.Members = slices.Delete(st.Members, 0, len(st.Members)-p.KeepMembers)
+		}
+	}
+	if i, found := slices.BinarySearch(st.Sources, d.Source); !found {
+		st.Sources = slices.Insert(st.Sources, i, d.Source)
+	}
+	if d.Published.Before(st.First) {
+		st.First = d.Published
+	}
+	if d.Published.After(st.Last) {
+		st.Last = d.Published
+	}
+	// The representative title is the member most similar to the story
+	// when it joined: the most typical headline, not merely the first.
+	if s := Cosine(v, st.Centroid); s > st.TitleSim {
+		st.Title, st.TitleSim, st.TitleID = d.Title, s, d.ID
+	}
+	m.postStory(st)
+	m.dirty[st.ID] = true
+}
+
+// merge moves story b into a.
+func (m *Model) merge(a, b *State) {
+	p := &m.p
+	a.Centroid = Add(a.Centroid, b.Centroid, 1, p.MaxStoryTerms)
+	bigger := b.Size > a.Size
+	a.Size += b.Size
+	for _, s := range b.Sources {
+		if i, found := slices.BinarySearch(a.Sources, s); !found {
+			a.Sources = slices.Insert(a.Sources, i, s)
+		}
+	}
+	a.First, a.Last = minTime(a.First, b.First), maxTime(a.Last, b.Last)
+	if p.KeepMembers > 0 {
+		a.Members = append(a.Members, b.Members...)
+		slices.SortStableFunc(a.Members, func(x, y Member) int {
+			if c := x.Published.Compare(y.Published); c != 0 {
+				return c
+			}
+			return compareID(x.ID, y.ID)
+		})
+		if len(a.Members) > p.KeepMembers {
+			a.Members = slices.Delete(a.Members, 0, len(a.Members)-p.KeepMembers)
+		}
+	}
+	if bigger {
+		a.Title, a.TitleSim, a.TitleID = b.Title, b.TitleSim, b.TitleID
+	}
+	delete(m.stories, b.ID)
+	delete(m.dirty, b.ID)
+	m.merged[b.ID] = a.ID
+	m.stale += len(b.posted)
+	m.postStory(a)
+	m.dirty[a.ID] = true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// Evict drops the stories that ended more than Window before the latest
+// article seen (they are in the store already, or are about to be with
+// this batch's Changes), and rebuilds the postings when stale entries
+// outnumber live ones. Call it after TakeChanges.
+func (m *Model) Evict() {
+	if m.hi.IsZero() {
+		return
+	}
+	cut := m.hi.Add(-m.p.Window)
+	for id, st := range m.stories {
+		if st.Last.Before(cut) {
+			delete(m.stories, id)
+			m.stale += len(st.posted)
+		}
+	}
+	if m.from.IsZero() || cut.After(m.from) {
+		m.from = cut
+	}
+	if m.stale > len(m.stories)*m.p.PostingTerms {
+		m.post = make(map[uint64][]int64, len(m.post))
+		ids := make([]int64, 0, len(m.stories))
+		for id := range m.stories {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			st := m.stories[id]
+			st.posted = nil
+			m.postStory(st)
+		}
+		m.stale = 0
+	}
+}
+
+// TakeChanges returns what changed since the last call and forgets it.
+func (m *Model) TakeChanges() *Changes {
+	ch := &Changes{Merged: m.merged, Assigned: m.assigned}
+	ids := make([]int64, 0, len(m.dirty))
+	for id := range m.dirty {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if st := m.stories[id]; st != nil {
+			ch.Stories = append(ch.Stories, st)
+		}
+	}
+	m.dirty, m.merged, m.assigned = map[int64]bool{}, map[int64]int64{}, nil
+	return ch
+}
+
+// Story returns an active story (nil if not in memory).
+func (m *Model) Story(id int64) *State { return m.stories[m.Resolve(id)] }
