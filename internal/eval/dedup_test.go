@@ -10,7 +10,9 @@ import (
 )
 
 // TestDedupSaudiNewsNet pins the near-duplicate figures on real wire copies
-// (measured: precision 1.0000, recall 0.9994, 782 groups).
+// against the brute-force exact Jaccard (measured: precision 1.0000, recall
+// 0.9997, 782 groups; the issue asks for ≥ 0.98 on both, the floor here is
+// tighter so that a regression shows before it matters).
 func TestDedupSaudiNewsNet(t *testing.T) {
 	items, err := ReadNewsJSONL(testdata.Path(t, "saudinewsnet/articles.jsonl"))
 	if err != nil {
