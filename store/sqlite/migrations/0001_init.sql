@@ -41,11 +41,16 @@ CREATE INDEX articles_story ON articles (story_id);
 
 -- The full-text index holds the ANALYZED terms (normalized, stemmed, no
 -- stopwords), space-separated, written by the pipeline; SQLite's tokenizer
--- only splits them at spaces. rowid = articles.id.
+-- only splits them at spaces. The 'ascii' tokenizer does that at the least
+-- cost: every non-ASCII character (Arabic) is part of a token and our terms
+-- hold no ASCII punctuation. rowid = articles.id.
 CREATE VIRTUAL TABLE article_fts USING fts5 (
 	title,
 	body,
 	content = '',
 	contentless_delete = 1,
-	tokenize = 'unicode61 remove_diacritics 0'
+	tokenize = 'ascii'
 );
+-- Merge index segments 8 at a time instead of 4: half the merge work while
+-- importing; `marsad import` optimizes the index when it is done.
+INSERT INTO article_fts (article_fts, rank) VALUES ('automerge', 8);
