@@ -18,7 +18,7 @@ import (
 	"github.com/marsad/marsad/store/sqlite"
 )
 
-func openStore(t *testing.T) *sqlite.DB {
+func openStore(t testing.TB) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "marsad.db"))
 	if err != nil {
@@ -28,7 +28,7 @@ func openStore(t *testing.T) *sqlite.DB {
 	return db
 }
 
-func importFile(t *testing.T, ctx context.Context, db *sqlite.DB, path string, opt importer.Options) (pipeline.Result, error) {
+func importFile(t testing.TB, ctx context.Context, db *sqlite.DB, path string, opt importer.Options) (pipeline.Result, error) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
