@@ -326,6 +326,14 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 	scratch = p.analyzer.AppendTerms(scratch[:0], a.Body)
 	it.BodyTerms = slices.Clone(scratch)
 	a.ContentHash = dedup.ContentHash(it.BodyTerms)
+	for _, st := range p.stages {
+		if pr, ok := st.(Preparer); ok {
+			if it.Prepared == nil {
+				it.Prepared = make(map[string]any, len(p.stages))
+			}
+			pr.PrepareItem(it)
+		}
+	}
 	return it, "", scratch
 }
 

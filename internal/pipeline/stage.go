@@ -17,6 +17,19 @@ type Item struct {
 	BodyTerms  []string
 	// Inserted is true when the store did not hold the URL before.
 	Inserted bool
+	// Prepared holds what stages computed in PrepareItem, by stage name.
+	Prepared map[string]any
+}
+
+// Preparer is implemented by stages that can do part of their work before
+// the batch is saved: PrepareItem runs in the pipeline's parallel prepare
+// workers, right after analysis, so CPU work that needs no store (MinHash
+// signatures, term vectors) leaves the serial save-and-stage path. It must
+// only touch its own item (and may store its result in
+// it.Prepared[stage.Name()]); it is called for items that may turn out to
+// be already stored.
+type Preparer interface {
+	PrepareItem(it *Item)
 }
 
 // Stage is a step that runs after articles are saved, on the newly inserted
