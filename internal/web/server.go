@@ -24,6 +24,7 @@ var templateFS embed.FS
 type Store interface {
 	marsad.ArticleService
 	marsad.SearchService
+	marsad.StoryService
 }
 
 // Analyzer is what the pages need of the Arabic analyzer.
@@ -190,7 +191,20 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "article.html", http.StatusOK, page{Title: a.Title, Data: a})
+	copies, err := s.store.FindCopies(r.Context(), a.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var story *marsad.Story
+	if a.StoryID != 0 {
+		if story, err = s.store.FindStoryByID(r.Context(), a.StoryID); err != nil && marsad.ErrorCode(err) != marsad.ENOTFOUND {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, "article.html", http.StatusOK, page{Title: a.Title, Data: map[string]any{
+		"Article": a, "Copies": copies, "Story": story}})
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
