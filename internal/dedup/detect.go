@@ -86,6 +86,8 @@ type Posting struct{ Key, ID int64 }
 // Every method takes a whole batch, so that a store answers it with a few
 // statements instead of one per article.
 type Index interface {
+	// Indexed returns which of ids are indexed already.
+	Indexed(ctx context.Context, ids []int64) (map[int64]bool, error)
 	// Postings returns the indexed articles holding any of keys.
 	Postings(ctx context.Context, keys []int64) ([]Posting, error)
 	// Entries returns the indexed entries among ids (unknown ids are left out).
@@ -111,6 +113,10 @@ type Result struct {
 	CanonicalID int64   // canonical article of the group (0: the article is canonical)
 	Relinked    int64   // a former canonical now pointing to this article (wire copy arrived later)
 	Skipped     bool    // already indexed by an earlier run: nothing was done
+	// TwinOf is the indexed article with exactly this shingle set, when
+	// there is one: this article is indexed without band keys, and later
+	// articles find (and report) the twin in its place, with the same Jaccard.
+	TwinOf int64
 }
 
 // Detector finds near-duplicates of arriving articles and links copies.
@@ -196,13 +202,19 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 	sks := d.sketchAll(docs)
 
 	var keys []int64
+	ids := make([]int64, len(docs))
 	inBatch := make(map[int64]bool, len(docs))
 	for i, sk := range sks {
 		keys = append(keys, sk.keys...)
+		ids[i] = docs[i].ID
 		inBatch[docs[i].ID] = true
 	}
 	if len(keys) == 0 {
 		return results, nil
+	}
+	indexed, err := d.idx.Indexed(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("dedup indexed: %w", err)
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
@@ -211,12 +223,8 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 		return nil, fmt.Errorf("dedup postings: %w", err)
 	}
 	byKey := make(map[int64][]int64, len(posts))
-	indexed := map[int64]bool{}
 	for _, p := range posts {
 		byKey[p.Key] = append(byKey[p.Key], p.ID)
-		if inBatch[p.ID] {
-			indexed[p.ID] = true
-		}
 	}
 
 	// Rank each doc's stored candidates by shared keys and fetch the best.
@@ -320,10 +328,21 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 			}
 		}
 		known[doc.ID] = entry
+		added = append(added, Entry{ID: doc.ID})
+		// An exact twin (same shingle set, hence the same band keys) of an
+		// indexed article adds no band keys: its twin holds each of them, so
+		// every later article that would find this one finds the twin, with
+		// the same Jaccard, in the same group. Without this, a text copied n
+		// times would leave n postings under each key and make every later
+		// lookup read them all.
+		if len(res.Matches) > 0 && res.Matches[0].Jaccard == 1 {
+			res.TwinOf = res.Matches[0].ID
+			addedKeys = append(addedKeys, nil)
+			continue
+		}
 		for _, k := range sk.keys {
 			local[k] = append(local[k], doc.ID)
 		}
-		added = append(added, Entry{ID: doc.ID})
 		addedKeys = append(addedKeys, sk.keys)
 	}
 	// Put the final state: a doc of this batch may have been relinked after it was checked.
@@ -404,6 +423,17 @@ type MemIndex struct {
 // NewMemIndex returns an empty in-memory index.
 func NewMemIndex() *MemIndex {
 	return &MemIndex{entries: map[int64]*Entry{}, bands: map[int64][]int64{}}
+}
+
+// Indexed implements Index.
+func (m *MemIndex) Indexed(_ context.Context, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for _, id := range ids {
+		if _, ok := m.entries[id]; ok {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 
 // Postings implements Index.

@@ -108,6 +108,34 @@ func TestBatchEqualsOneByOne(t *testing.T) {
 	}
 }
 
+// TestExactTwinsAddNoKeys: exact copies are linked like any copy, but
+// only the first holds the band keys, so postings do not pile up.
+func TestExactTwinsAddNoKeys(t *testing.T) {
+	ctx := context.Background()
+	idx := NewMemIndex()
+	d := NewDetector(DefaultConfig(), idx)
+	body := words(100, "c")
+	t0 := time.Date(2015, 8, 10, 9, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		res, err := d.Add(ctx, Doc{ID: int64(i + 1), Source: "okaz", Published: t0.Add(time.Duration(i) * time.Minute), BodyTerms: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTwin, wantCanon := int64(1), int64(1)
+		if i == 0 {
+			wantTwin, wantCanon = 0, 0
+		}
+		if res.TwinOf != wantTwin || res.CanonicalID != wantCanon {
+			t.Errorf("copy %d: twin of %d, canonical %d; want %d, %d", i+1, res.TwinOf, res.CanonicalID, wantTwin, wantCanon)
+		}
+	}
+	for k, ids := range idx.bands {
+		if len(ids) != 1 {
+			t.Fatalf("band key %d has %d postings, want 1", k, len(ids))
+		}
+	}
+}
+
 // TestMaxCandidates: an article copied more often than the cap still links
 // to its group, and no more than the cap are verified.
 func TestMaxCandidates(t *testing.T) {
@@ -121,7 +149,9 @@ func TestMaxCandidates(t *testing.T) {
 	var res Result
 	for i := range 20 {
 		var err error
-		res, err = d.Add(ctx, Doc{ID: int64(i + 1), Source: "okaz", Published: t0.Add(time.Duration(i) * time.Minute), BodyTerms: body})
+		// Near copies, not exact twins: each is indexed with its band keys.
+		terms := append(append([]string{}, body...), words(i+1, "tail")...)
+		res, err = d.Add(ctx, Doc{ID: int64(i + 1), Source: "okaz", Published: t0.Add(time.Duration(i) * time.Minute), BodyTerms: terms})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,6 +34,15 @@ func Dedup(ctx context.Context, items []NewsItem, terms func(string) []string, c
 	type pair struct{ a, b int64 }
 	found := map[pair]bool{}
 	shingles := make([][]uint32, len(items))
+	// Exact-twin classes: the first article of each class, and its members.
+	twinRoot := map[int64]int64{}
+	twins := map[int64][]int64{}
+	twinOf := func(id int64) int64 {
+		if r, ok := twinRoot[id]; ok {
+			return r
+		}
+		return id
+	}
 	// Batches as the pipeline hands them to the stage, so that the links
 	// within a batch (found in memory) are scored too.
 	for lo := 0; lo < len(items); lo += dedupEvalBatch {
@@ -49,9 +58,23 @@ func Dedup(ctx context.Context, items []NewsItem, terms func(string) []string, c
 			return nil, err
 		}
 		for k, r := range res {
+			id := docs[k].ID
 			for _, m := range r.Matches {
-				found[pair{min(m.ID, docs[k].ID), max(m.ID, docs[k].ID)}] = true
+				// A match stands for the matched article's earlier exact
+				// twins too (same shingle set, same Jaccard): the detector
+				// indexes a twin without band keys and reports it so.
+				for _, z := range twins[twinOf(m.ID)] {
+					if z != id {
+						found[pair{min(z, id), max(z, id)}] = true
+					}
+				}
 			}
+			root := id
+			if r.TwinOf != 0 {
+				root = twinOf(r.TwinOf)
+				twinRoot[id] = root
+			}
+			twins[root] = append(twins[root], id)
 		}
 	}
 	// Ground truth: for each article, count shared shingles with every

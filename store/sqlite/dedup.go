@@ -144,6 +144,20 @@ func decodeShingles(b []byte) []uint32 {
 	return s
 }
 
+// Indexed implements dedup.Index (rowid lookups in dedup_docs).
+func (x *dedupIndex) Indexed(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	err := x.queryIn(ctx, `SELECT article_id FROM dedup_docs WHERE article_id`, ``, ids, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		out[id] = true
+		return nil
+	})
+	return out, err
+}
+
 // Postings implements dedup.Index with an index-only read of dedup_keys.
 func (x *dedupIndex) Postings(ctx context.Context, keys []int64) ([]dedup.Posting, error) {
 	var out []dedup.Posting
