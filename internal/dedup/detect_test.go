@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 func words(n int, prefix string) []string {
@@ -158,5 +160,20 @@ func TestMaxCandidates(t *testing.T) {
 	}
 	if res.CanonicalID != 1 || len(res.Matches) != 5 {
 		t.Errorf("20th copy: canonical %d with %d matches; want 1 with 5", res.CanonicalID, len(res.Matches))
+	}
+}
+
+// TestShinglesStable pins the shingle hash: stored shingle sets must stay
+// comparable with new ones across releases.
+func TestShinglesStable(t *testing.T) {
+	terms := []string{"وزير", "خارجيه", "سعودي", "يلتقي", "نظير"}
+	got := Shingles(terms, 3)
+	var want []uint32
+	for i := 0; i+3 <= len(terms); i++ {
+		want = append(want, uint32(xxhash.Sum64String(strings.Join(terms[i:i+3], " "))))
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Shingles = %v, want %v", got, want)
 	}
 }
