@@ -25,7 +25,7 @@ import (
 // last line as `bench NAME: key=value ...`.
 func (a *app) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure speed on real data"}
-	cmd.AddCommand(a.benchDedupCmd(), a.benchImportCmd(), a.benchSearchCmd())
+	cmd.AddCommand(a.benchDedupCmd(), a.benchImportCmd(), a.benchSearchCmd(), a.benchStoriesCmd())
 	return cmd
 }
 

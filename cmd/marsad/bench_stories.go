@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/eval"
+	"github.com/marsad/marsad/store/sqlite"
+)
+
+// benchStoriesCmd shows that the story stage costs the same per article
+// whatever the store already holds: it imports a corpus, then the same
+// corpus again and again with dates shifted past the previous copy and
+// URLs made new, and prints the story (and dedup) cost of each copy.
+func (a *app) benchStoriesCmd() *cobra.Command {
+	var copies, batch int
+	cmd := &cobra.Command{
+		Use:   "stories FILE...",
+		Short: "Import a corpus COPIES times (shifted dates and URLs) and report the story stage cost per article for each copy",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var items []eval.NewsItem
+			for _, name := range args {
+				list, err := eval.ReadNewsJSONL(name)
+				if err != nil {
+					return err
+				}
+				items = append(items, list...)
+			}
+			if len(items) == 0 {
+				return fmt.Errorf("bench stories: no articles in %s", strings.Join(args, ", "))
+			}
+			first, last := items[0].Published, items[0].Published
+			for _, it := range items {
+				first, last = minTime(first, it.Published), maxTime(last, it.Published)
+			}
+			// Each copy starts 30 days after the previous one ended, so
+			// that its stories never meet the previous copy's.
+			shift := last.Sub(first) + 30*24*time.Hour
+			dir, err := os.MkdirTemp("", "marsad-bench-stories-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			db, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p := a.newPipeline(db, analyzer.New())
+			var firstMS, lastMS float64
+			stored := 0
+			for c := 0; c < copies; c++ {
+				timings := map[string]time.Duration{}
+				imported := 0
+				start := time.Now()
+				for s := 0; s < len(items); s += batch {
+					var raws []*marsad.RawArticle
+					for _, it := range items[s:min(len(items), s+batch)] {
+						url := it.URL
+						if c > 0 {
+							url = strings.TrimSuffix(url, "/") + fmt.Sprintf("/copy-%d", c)
+						}
+						raws = append(raws, &marsad.RawArticle{URL: url, Title: it.Title, Body: it.Body, Summary: it.Summary,
+							Source: it.Source, SourceName: it.Source, Category: it.Category, Lang: "ar",
+							Published: it.Published.Add(time.Duration(c) * shift)})
+					}
+					res, err := p.Ingest(ctx, raws)
+					if err != nil {
+						return err
+					}
+					imported += res.Imported
+					for k, d := range res.Timings {
+						timings[k] += d
+					}
+				}
+				stored += imported
+				ms := func(k string) float64 {
+					return float64(timings[k].Microseconds()) / 1000 / float64(max(imported, 1))
+				}
+				if c == 0 {
+					firstMS = ms("story")
+				}
+				lastMS = ms("story")
+				fmt.Fprintf(a.stdout, "copy %d: stored=%d imported=%d story_ms_per_article=%.3f dedup_ms_per_article=%.3f rate=%.0f/s\n",
+					c+1, stored, imported, ms("story"), ms("dedup"), float64(imported)/time.Since(start).Seconds())
+			}
+			fmt.Fprintf(a.stdout, "bench stories: copies=%d stored=%d story_ms_first=%.3f story_ms_last=%.3f ratio=%.2f\n",
+				copies, stored, firstMS, lastMS, lastMS/max(firstMS, 1e-9))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&copies, "copies", 10, "times the corpus is imported (the last copy runs on a store this many times bigger)")
+	cmd.Flags().IntVar(&batch, "batch", 500, "articles per pipeline batch (as import)")
+	return cmd
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

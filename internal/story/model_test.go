@@ -1,0 +1,157 @@
+package story_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/eval"
+	"github.com/marsad/marsad/internal/story"
+	"github.com/marsad/marsad/internal/testdata"
+)
+
+func TestVectorEncodingRoundTrips(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    story.Vector
+	}{
+		{"empty", nil},
+		{"one", story.Vector{{K: 7, W: 0.5}}},
+		{"several", story.Vector{{K: 1, W: 0.1}, {K: 1 << 40, W: 0.7}, {K: ^uint64(0), W: 0.2}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := story.AppendVector([]byte{9}, tc.v)
+			got, rest, err := story.ReadVector(b[1:])
+			if err != nil || len(rest) != 0 || len(got) != len(tc.v) || (len(got) > 0 && !slices.Equal(got, tc.v)) {
+				t.Fatalf("ReadVector = %v, rest %d, %v; want %v", got, len(rest), err, tc.v)
+			}
+		})
+	}
+	if _, _, err := story.ReadVector([]byte{5, 1, 2}); err == nil {
+		t.Fatal("truncated vector decoded without error")
+	}
+}
+
+func TestDocFreqCountsAndRoundTrips(t *testing.T) {
+	df := story.NewDocFreq()
+	a, b := story.Hash("سوريا"), story.Hash("برشلونه")
+	df.Add([]uint64{a, b})
+	df.Add([]uint64{a})
+	if df.N() != 2 || df.DF(a) != 2 || df.DF(b) != 1 || df.DF(story.Hash("غائب")) != 0 {
+		t.Fatalf("n=%d df(a)=%d df(b)=%d", df.N(), df.DF(a), df.DF(b))
+	}
+	if df.IDF(a) >= df.IDF(b) {
+		t.Fatalf("a term in more documents must weigh less: idf(a)=%f idf(b)=%f", df.IDF(a), df.IDF(b))
+	}
+	blob, err := df.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back story.DocFreq
+	if err := back.UnmarshalBinary(blob); err != nil {
+		t.Fatal(err)
+	}
+	if back.N() != 2 || back.DF(a) != 2 || back.DF(b) != 1 {
+		t.Fatalf("after round trip n=%d df(a)=%d df(b)=%d", back.N(), back.DF(a), back.DF(b))
+	}
+}
+
+// window clusters the gold window of ant_multisource in memory and returns
+// the story of each article id.
+func window(t *testing.T) map[string]int64 {
+	t.Helper()
+	items, err := eval.ReadNewsJSONL(testdata.Path(t, "ant_multisource/articles.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The gold window (12–15 April) and the four days before it, which
+	// hold the earlier halves of some pairs.
+	from := time.Date(2018, 4, 8, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 8)
+	var win []eval.NewsItem
+	for _, it := range items {
+		if !it.Published.Before(from) && it.Published.Before(to) {
+			win = append(win, it)
+		}
+	}
+	docs := eval.StoryDocs(win, analyzer.New().Terms)
+	got := eval.ClusterOnline(docs, story.DefaultParams(), 100)
+	out := map[string]int64{}
+	for i, it := range win {
+		out[it.ID] = got[i]
+	}
+	return out
+}
+
+// Stories that share their vocabulary (the same clubs, the same leaders)
+// but are different events stay apart. The pairs are real: labelled
+// apart by both readings of story_gold.
+func TestSharedVocabularyStaysApart(t *testing.T) {
+	got := window(t)
+	for _, tc := range []struct {
+		name string
+		a, b []string
+		// knownMiss says why the clusterer still joins the pair: the case
+		// stays here, visible, until it is fixed.
+		knownMiss string
+	}{
+		{"Tottenham v City, then City crowned after United lose",
+			[]string{"ant-AL-sport-1334-20180415", "ant-FR-sport-70-20180414"},
+			[]string{"ant-SK-sport-722-20180415", "ant-BB-sport-112-20180415", "ant-FR-sport-69-20180415"},
+			"a day apart, same club and league: the nearest-member link joins them (with or without the size boost)"},
+		{"Barcelona beat Valencia, days after the Roma exit",
+			[]string{"ant-CN-sport-221-20180414", "ant-AL-sport-1339-20180414"},
+			[]string{"ant-SK-sport-689-20180413", "ant-AL-sport-1280-20180413", "ant-SK-sport-697-20180413"},
+			"over eight days the Champions League week chains into one story (apart when only 12–15 April is clustered)"},
+		{"Real Madrid v Juventus penalty row, then the Champions League semi-final draw",
+			[]string{"ant-BB-sport-107-20180412", "ant-SK-sport-670-20180412"},
+			[]string{"ant-SK-sport-684-20180413"},
+			"over eight days the Champions League week chains into one story (apart when only 12–15 April is clustered)"},
+		{"Trump and Abadi by phone on Syria, then Trump and Erdogan by phone on Syria",
+			[]string{"ant-AL-internationalNews-844-20180408"},
+			[]string{"ant-AL-internationalNews-883-20180412"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.knownMiss != "" {
+				t.Skip("known miss: " + tc.knownMiss)
+			}
+			for _, a := range tc.a {
+				for _, b := range tc.b {
+					if got[a] == 0 || got[b] == 0 {
+						t.Fatalf("%s or %s not clustered", a, b)
+					}
+					if got[a] == got[b] {
+						t.Errorf("%s and %s share story %d", a, b, got[a])
+					}
+				}
+			}
+		})
+	}
+}
+
+// Reports of one event by different outlets come together.
+func TestSameEventJoins(t *testing.T) {
+	got := window(t)
+	for _, ids := range [][]string{
+		// Manchester City crowned champions (CNN, Al Arabiya, Sky, BBC, France 24)
+		{"ant-CN-sport-217-20180415", "ant-SK-sport-722-20180415", "ant-BB-sport-112-20180415", "ant-FR-sport-69-20180415"},
+		// Trump and Erdogan discuss Syria by phone (Al Arabiya, France 24)
+		{"ant-AL-internationalNews-883-20180412", "ant-FR-middleEast-265-20180412"},
+	} {
+		for _, id := range ids[1:] {
+			if got[id] != got[ids[0]] {
+				t.Errorf("%s (story %d) and %s (story %d) are apart", ids[0], got[ids[0]], id, got[id])
+			}
+		}
+	}
+}
+
+func TestClusteringIsDeterministic(t *testing.T) {
+	a, b := window(t), window(t)
+	for id, s := range a {
+		if b[id] != s {
+			t.Fatalf("%s: story %d, then %d", id, s, b[id])
+		}
+	}
+}
