@@ -67,6 +67,16 @@ type Doc struct {
 	Source    string
 	Published time.Time
 	BodyTerms []string
+	// Sketch, when set, is Detector.Sketch(BodyTerms) computed beforehand
+	// (the pipeline does it in its parallel prepare step).
+	Sketch *Sketch
+}
+
+// Sketch is what the detector computes from a body: its shingles and LSH
+// band keys (both nil for a body too short to compare).
+type Sketch struct {
+	Shingles []uint32
+	Keys     []int64
 }
 
 // Entry is what the index keeps per compared article.
@@ -156,27 +166,31 @@ func (d *Detector) Add(ctx context.Context, doc Doc) (Result, error) {
 	return res[0], nil
 }
 
-type sketch struct {
-	shingles []uint32
-	keys     []int64
-}
-
 // sketchAll computes the sketches of a batch on every core: MinHash is the
 // only CPU-heavy step of the detector.
-func (d *Detector) sketchAll(docs []Doc) []sketch {
-	out := make([]sketch, len(docs))
-	workers := min(runtime.GOMAXPROCS(0), (len(docs)+31)/32)
+func (d *Detector) sketchAll(docs []Doc) []Sketch {
+	out := make([]Sketch, len(docs))
+	var todo []int
+	for i, doc := range docs {
+		if doc.Sketch != nil {
+			out[i] = *doc.Sketch
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(todo)+31)/32)
 	if workers <= 1 {
-		for i, doc := range docs {
-			out[i].shingles, out[i].keys = d.Sketch(doc.BodyTerms)
+		for _, i := range todo {
+			out[i].Shingles, out[i].Keys = d.Sketch(docs[i].BodyTerms)
 		}
 		return out
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(docs); i += workers {
-				out[i].shingles, out[i].keys = d.Sketch(docs[i].BodyTerms)
+			for k := w; k < len(todo); k += workers {
+				i := todo[k]
+				out[i].Shingles, out[i].Keys = d.Sketch(docs[i].BodyTerms)
 			}
 		})
 	}
@@ -205,7 +219,7 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 	ids := make([]int64, len(docs))
 	inBatch := make(map[int64]bool, len(docs))
 	for i, sk := range sks {
-		keys = append(keys, sk.keys...)
+		keys = append(keys, sk.Keys...)
 		ids[i] = docs[i].ID
 		inBatch[docs[i].ID] = true
 	}
@@ -232,11 +246,11 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 	want := map[int64]bool{}
 	shared := map[int64]int{}
 	for i, sk := range sks {
-		if sk.keys == nil || indexed[docs[i].ID] {
+		if sk.Keys == nil || indexed[docs[i].ID] {
 			continue
 		}
 		clear(shared)
-		for _, k := range sk.keys {
+		for _, k := range sk.Keys {
 			for _, id := range byKey[k] {
 				if !inBatch[id] {
 					shared[id]++
@@ -272,13 +286,13 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 			results[i].Skipped = true
 			continue
 		}
-		if sk.keys == nil {
+		if sk.Keys == nil {
 			continue
 		}
 		// Earlier docs of the batch are candidates too, ranked the same way.
 		cands := ranked[i]
 		clear(shared)
-		for _, k := range sk.keys {
+		for _, k := range sk.Keys {
 			for _, id := range local[k] {
 				shared[id]++
 			}
@@ -292,7 +306,7 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 			if c == nil || id == doc.ID {
 				continue
 			}
-			if j := Jaccard(sk.shingles, c.Shingles); j >= d.cfg.Threshold {
+			if j := Jaccard(sk.Shingles, c.Shingles); j >= d.cfg.Threshold {
 				res.Matches = append(res.Matches, Match{ID: id, Jaccard: j})
 			}
 		}
@@ -302,7 +316,7 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 			}
 			return cmp.Compare(a.ID, b.ID)
 		})
-		entry := &Entry{ID: doc.ID, Source: doc.Source, Published: doc.Published, Shingles: sk.shingles}
+		entry := &Entry{ID: doc.ID, Source: doc.Source, Published: doc.Published, Shingles: sk.Shingles}
 		if len(res.Matches) > 0 {
 			best := known[res.Matches[0].ID]
 			root := best
@@ -340,10 +354,10 @@ func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 			addedKeys = append(addedKeys, nil)
 			continue
 		}
-		for _, k := range sk.keys {
+		for _, k := range sk.Keys {
 			local[k] = append(local[k], doc.ID)
 		}
-		addedKeys = append(addedKeys, sk.keys)
+		addedKeys = append(addedKeys, sk.Keys)
 	}
 	// Put the final state: a doc of this batch may have been relinked after it was checked.
 	for i := range added {

@@ -25,6 +25,9 @@ type Store interface {
 type Stage struct {
 	store Store
 	cfg   dedup.Config
+	// sketcher computes shingles and band keys in PrepareItem (it never
+	// touches its index).
+	sketcher *dedup.Detector
 	// terms analyzes text; used only by CatchUp, for articles saved by a
 	// run that died before the stage saw them (Process uses the items' terms).
 	terms func(string) []string
@@ -32,7 +35,15 @@ type Stage struct {
 
 // New returns the dedup stage.
 func New(store Store, cfg dedup.Config, terms func(string) []string) *Stage {
-	return &Stage{store: store, cfg: cfg, terms: terms}
+	return &Stage{store: store, cfg: cfg, terms: terms, sketcher: dedup.NewDetector(cfg, nil)}
+}
+
+// PrepareItem implements pipeline.Preparer: MinHash, the CPU-heavy part of
+// the detector, runs in the pipeline's parallel prepare workers.
+func (s *Stage) PrepareItem(it *pipeline.Item) {
+	var sk dedup.Sketch
+	sk.Shingles, sk.Keys = s.sketcher.Sketch(it.BodyTerms)
+	it.Prepared[s.Name()] = &sk
 }
 
 // Name implements pipeline.Stage.
@@ -42,7 +53,9 @@ func (s *Stage) Name() string { return "dedup" }
 func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	docs := make([]dedup.Doc, 0, len(items))
 	for _, it := range items {
-		docs = append(docs, dedup.Doc{ID: it.Article.ID, Source: it.Article.Source, Published: it.Article.Published, BodyTerms: it.BodyTerms})
+		sk, _ := it.Prepared[s.Name()].(*dedup.Sketch)
+		docs = append(docs, dedup.Doc{ID: it.Article.ID, Source: it.Article.Source, Published: it.Article.Published,
+			BodyTerms: it.BodyTerms, Sketch: sk})
 	}
 	return s.run(ctx, docs)
 }
