@@ -44,7 +44,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"busy_timeout(30000)",
 		"foreign_keys(ON)",
 		"synchronous(NORMAL)",
-		"cache_size(-65536)", // 64 MiB page cache per connection
+		"cache_size(-16384)", // 16 MiB page cache per connection
 		"temp_store(MEMORY)",
 	} {
 		q.Add("_pragma", p)
