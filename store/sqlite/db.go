@@ -46,6 +46,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"synchronous(NORMAL)",
 		"cache_size(-16384)", // 16 MiB page cache per connection
 		"temp_store(MEMORY)",
+		"wal_autocheckpoint(4096)", // checkpoint every 16 MiB of WAL: fewer copies of hot pages
 	} {
 		q.Add("_pragma", p)
 	}
