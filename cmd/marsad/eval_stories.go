@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,17 +13,18 @@ import (
 
 // evalStoriesCmd scores online story clustering against story_gold readings.
 func (a *app) evalStoriesCmd() *cobra.Command {
-	var articles string
-	var golds []string
-	var batch int
+	var articles, from, to string
+	var golds, sets []string
+	var batch, explain, show int
 	var threshold float64
 	cmd := &cobra.Command{
-		Use:   "stories --articles FILE --gold FILE [--gold FILE]",
-		Short: "Score story clustering (B-cubed, pairwise) against gold readings",
+		Use:   "stories --articles FILE (--gold FILE [--gold FILE] | --from DATE --to DATE --show N)",
+		Short: "Score story clustering (B-cubed, pairwise) against gold readings, or print the stories of a window",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if articles == "" || len(golds) == 0 {
-				return fmt.Errorf("eval stories: --articles and at least one --gold are required")
+			w := cmd.OutOrStdout()
+			if articles == "" || (len(golds) == 0 && from == "") {
+				return fmt.Errorf("eval stories: --articles and at least one --gold (or --from/--to) are required")
 			}
 			var gs []*eval.StoryGold
 			for _, g := range golds {
@@ -36,11 +38,28 @@ func (a *app) evalStoriesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// The window is every article some reading labels.
+			// The window is every article some reading labels, or the UTC
+			// dates from..to inclusive (a window to read without gold).
 			var win []eval.NewsItem
-			for _, it := range items {
-				if _, ok := gs[0].Labels[it.ID]; ok {
-					win = append(win, it)
+			if from != "" {
+				lo, err := time.Parse(time.DateOnly, from)
+				if err != nil {
+					return fmt.Errorf("eval stories: --from: %w", err)
+				}
+				hi, err := time.Parse(time.DateOnly, to)
+				if err != nil {
+					return fmt.Errorf("eval stories: --to: %w", err)
+				}
+				for _, it := range items {
+					if !it.Published.Before(lo) && it.Published.Before(hi.AddDate(0, 0, 1)) {
+						win = append(win, it)
+					}
+				}
+			} else {
+				for _, it := range items {
+					if _, ok := gs[0].Labels[it.ID]; ok {
+						win = append(win, it)
+					}
 				}
 			}
 			dir, err := os.MkdirTemp("", "marsad-eval-stories-")
@@ -52,11 +71,29 @@ func (a *app) evalStoriesCmd() *cobra.Command {
 			if threshold > 0 {
 				p.Threshold = threshold
 			}
+			for _, kv := range sets {
+				if err := p.Set(kv); err != nil {
+					return err
+				}
+			}
 			pred, err := eval.StoriesThroughPipeline(ctx, dir, win, p, batch)
 			if err != nil {
 				return err
 			}
-			eval.StoriesReport(cmd.OutOrStdout(), pred, gs)
+			if show > 0 {
+				eval.WriteClusters(w, pred, win, show)
+			}
+			if len(gs) == 0 {
+				return nil
+			}
+			if explain > 0 {
+				titles := map[string]string{}
+				for _, it := range win {
+					titles[it.ID] = it.Published.UTC().Format("01-02T15 ") + it.Title
+				}
+				eval.WriteExplain(w, pred, gs, titles, explain, 4)
+			}
+			eval.StoriesReport(w, pred, gs)
 			return nil
 		},
 	}
@@ -64,5 +101,10 @@ func (a *app) evalStoriesCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&golds, "gold", nil, "story_gold labels JSONL (repeat for each reading)")
 	cmd.Flags().IntVar(&batch, "batch", 100, "import batch size")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0, "join threshold (default: story.DefaultParams)")
+	cmd.Flags().IntVar(&explain, "explain", 0, "print the N worst merges and splits against each reading, with titles")
+	cmd.Flags().StringVar(&from, "from", "", "cluster the articles of these UTC dates instead of the gold window (YYYY-MM-DD, with --to)")
+	cmd.Flags().StringVar(&to, "to", "", "last UTC date of --from's window (inclusive)")
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a story parameter, Name=value (repeatable)")
+	cmd.Flags().IntVar(&show, "show", 0, "print the predicted stories of at least N articles, with titles")
 	return cmd
 }

@@ -105,7 +105,7 @@ func StoryDocs(items []NewsItem, terms func(string) []string) []*story.Doc {
 	docs := make([]*story.Doc, len(items))
 	for i, it := range items {
 		docs[i] = &story.Doc{
-			ID: int64(i + 1), Source: it.Source, Published: it.Published, Title: it.Title,
+			ID: int64(i + 1), Source: it.Source, Published: it.Published, Title: it.Title, Category: it.Category,
 			TitleTerms: terms(it.Title), BodyTerms: terms(it.Body),
 		}
 	}

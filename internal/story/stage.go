@@ -82,7 +82,7 @@ func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	docs := make([]*Doc, 0, len(items))
 	for _, it := range items {
 		docs = append(docs, &Doc{ID: it.Article.ID, Source: it.Article.Source, Published: it.Article.Published,
-			Title: it.Article.Title, TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms})
+			Title: it.Article.Title, Category: it.Article.Category, TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms})
 	}
 	return s.run(ctx, sortByPublished(docs), true)
 }
@@ -328,7 +328,7 @@ func (s *Stage) Rebuild(ctx context.Context, list []*marsad.Article, batchSize i
 func (s *Stage) docs(list []*marsad.Article) []*Doc {
 	docs := make([]*Doc, len(list))
 	for i, a := range list {
-		docs[i] = &Doc{ID: a.ID, Source: a.Source, Published: a.Published, Title: a.Title,
+		docs[i] = &Doc{ID: a.ID, Source: a.Source, Published: a.Published, Title: a.Title, Category: a.Category,
 			TitleTerms: s.terms(a.Title), BodyTerms: s.terms(a.Body)}
 	}
 	return docs

@@ -27,6 +27,7 @@ type Doc struct {
 	Source    string
 	Published time.Time
 	Title     string // display title, for the story's representative title
+	Category  string // publisher's section (sport, economy…), "" when unknown
 	// TitleTerms and BodyTerms are analyzed terms in text order; the lead
 	// is the first Params.LeadTerms body terms (the summary of a news item
 	// is almost always its first sentence).

@@ -125,15 +125,19 @@ func (x *storyTx) NextStoryID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-const storyStateColumns = `id, title, title_article_id, title_sim, first_seen, last_seen, articles, sources, centroid, members`
+const storyStateColumns = `id, title, title_article_id, title_sim, first_seen, last_seen, articles, sources, centroid, members, mass, mass_at`
 
 func scanStoryState(r rowScanner) (*story.State, error) {
 	var st story.State
-	var first, last int64
+	var first, last, massAt int64
 	var sources string
 	var centroid, members []byte
-	if err := r.Scan(&st.ID, &st.Title, &st.TitleID, &st.TitleSim, &first, &last, &st.Size, &sources, &centroid, &members); err != nil {
+	if err := r.Scan(&st.ID, &st.Title, &st.TitleID, &st.TitleSim, &first, &last, &st.Size, &sources, &centroid, &members,
+		&st.Mass, &massAt); err != nil {
 		return nil, err
+	}
+	if massAt != 0 {
+		st.At = time.Unix(massAt, 0).UTC()
 	}
 	st.First, st.Last, st.Sources = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), strings.Fields(sources)
 	v, _, err := story.ReadVector(centroid)
@@ -340,13 +344,14 @@ func (x *storyTx) Save(ctx context.Context, ch *story.Changes, progress int64) (
 	}
 	for _, st := range ch.Stories {
 		if err := x.exec(ctx, `INSERT INTO stories (id, title, title_article_id, title_sim, first_seen, last_seen,
-			articles, outlets, sources, centroid, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			articles, outlets, sources, centroid, members, mass, mass_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET title = excluded.title, title_article_id = excluded.title_article_id,
 			title_sim = excluded.title_sim, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
 			articles = excluded.articles, outlets = excluded.outlets, sources = excluded.sources,
-			centroid = excluded.centroid, members = excluded.members`,
+			centroid = excluded.centroid, members = excluded.members, mass = excluded.mass, mass_at = excluded.mass_at`,
 			st.ID, st.Title, st.TitleID, st.TitleSim, st.First.Unix(), st.Last.Unix(), st.Size, len(st.Sources),
-			strings.Join(st.Sources, " "), story.AppendVector(nil, st.Centroid), encodeMembers(st.Members)); err != nil {
+			strings.Join(st.Sources, " "), story.AppendVector(nil, st.Centroid), encodeMembers(st.Members),
+			st.Mass, unixOrZero(st.At)); err != nil {
 			return 0, fmt.Errorf("story save %d: %w", st.ID, err)
 		}
 	}

@@ -20,7 +20,9 @@ CREATE INDEX dedup_bands_article ON dedup_bands (article_id);
 -- Stories (internal/story). Times are Unix seconds; sources is the
 -- space-separated list of outlet keys; centroid is the encoded term vector
 -- and members the encoded recent member vectors (story.AppendVector), so
--- that a restarted stage resumes with exactly the state it had. Candidate
+-- that a restarted stage resumes with exactly the state it had; the
+-- centroid decays with its members' age, and mass is the members' decayed
+-- weight at mass_at (Unix seconds, 0: not decayed yet). Candidate
 -- stories are found through postings the stage keeps in memory for the
 -- stories seen within its time window, loaded through stories_last_seen:
 -- no lookup reads more than that window.
@@ -35,7 +37,9 @@ CREATE TABLE stories (
 	outlets          INTEGER NOT NULL,
 	sources          TEXT NOT NULL DEFAULT '',
 	centroid         BLOB NOT NULL,
-	members          BLOB NOT NULL DEFAULT x''
+	members          BLOB NOT NULL DEFAULT x'',
+	mass             REAL NOT NULL DEFAULT 0,
+	mass_at          INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX stories_last_seen ON stories (last_seen);
 
