@@ -187,7 +187,8 @@ func (m *Model) Observe(docs []*Doc) {
 	for _, d := range docs {
 		keys = keys[:0]
 		salt := categorySalt(d.Category)
-		for k := range Features(d, &m.p) {
+		for _, t := range m.feat(d) {
+			k := t.K
 			keys = append(keys, k)
 			if salt != 0 {
 				keys = append(keys, k^salt)
@@ -205,18 +206,26 @@ func (m *Model) Vector(d *Doc) Vector {
 	salt := categorySalt(d.Category)
 	a := m.p.CategoryIDF
 	if salt == 0 || a <= 0 {
-		return Weigh(Features(d, &m.p), m.df.IDF, m.p.MaxDocTerms)
+		return WeighFeat(m.feat(d), m.df.IDF, m.p.MaxDocTerms)
 	}
 	nc := int64(m.df.DF(salt))
 	if nc < int64(m.p.CategoryMinDocs) {
-		return Weigh(Features(d, &m.p), m.df.IDF, m.p.MaxDocTerms)
+		return WeighFeat(m.feat(d), m.df.IDF, m.p.MaxDocTerms)
 	}
 	idf := func(k uint64) float64 {
 		g := m.df.IDF(k)
 		c := math.Log(float64(nc+1)/float64(m.df.DF(k^salt)+1)) + 1
 		return math.Pow(g, 1-a) * math.Pow(c, a)
 	}
-	return Weigh(Features(d, &m.p), idf, m.p.MaxDocTerms)
+	return WeighFeat(m.feat(d), idf, m.p.MaxDocTerms)
+}
+
+// feat returns d's prepared features, preparing them if needed.
+func (m *Model) feat(d *Doc) Vector {
+	if d.Feat == nil {
+		Prepare(d, &m.p)
+	}
+	return d.Feat
 }
 
 // categorySalt is the key that counts a section's documents in the

@@ -75,14 +75,31 @@ func NewStage(store Store, p Params, terms func(string) []string) *Stage {
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "story" }
 
+// PrepareItem implements pipeline.Preparer: the article's raw features
+// (term and phrase hashes with their weighted counts) are computed in the
+// parallel prepare workers; only the IDF weighting, which depends on the
+// batch, is left to Process.
+func (s *Stage) PrepareItem(it *pipeline.Item) {
+	d := &Doc{TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms}
+	Prepare(d, &s.p)
+	if it.Prepared == nil {
+		it.Prepared = map[string]any{}
+	}
+	it.Prepared[s.Name()] = d.Feat
+}
+
 // Process implements pipeline.Stage. The batch is counted into the
 // document frequencies first, then its articles are assigned in published
 // order.
 func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	docs := make([]*Doc, 0, len(items))
 	for _, it := range items {
-		docs = append(docs, &Doc{ID: it.Article.ID, Source: it.Article.Source, Published: it.Article.Published,
-			Title: it.Article.Title, Category: it.Article.Category, TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms})
+		d := &Doc{ID: it.Article.ID, Source: it.Article.Source, Published: it.Article.Published,
+			Title: it.Article.Title, Category: it.Article.Category, TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms}
+		if f, ok := it.Prepared[s.Name()].(Vector); ok {
+			d.Feat = f
+		}
+		docs = append(docs, d)
 	}
 	return s.run(ctx, sortByPublished(docs), true)
 }

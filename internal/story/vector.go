@@ -32,6 +32,20 @@ type Doc struct {
 	// is the first Params.LeadTerms body terms (the summary of a news item
 	// is almost always its first sentence).
 	TitleTerms, BodyTerms []string
+	// Feat are the raw features (Features as a key-sorted vector of
+	// counts), computed once by Prepare: nil until then.
+	Feat Vector
+}
+
+// Prepare computes d.Feat. The pipeline calls it in its parallel prepare
+// workers, so that hashing the terms stays off the serial stage.
+func Prepare(d *Doc, p *Params) {
+	f := Features(d, p)
+	v := make(Vector, 0, len(f))
+	for k, c := range f {
+		v = append(v, Term{k, float32(c)})
+	}
+	d.Feat = truncate(v, 0)
 }
 
 // Term is one weighted feature: the hash of an analyzed term or phrase.
@@ -94,6 +108,17 @@ func Weigh(f map[uint64]float64, idf func(uint64) float64, max int) Vector {
 	for k, c := range f {
 		if w := (1 + math.Log(c)) * idf(k); w > 0 {
 			v = append(v, Term{k, float32(w)})
+		}
+	}
+	return normalize(truncate(v, max))
+}
+
+// WeighFeat is Weigh over prepared features.
+func WeighFeat(f Vector, idf func(uint64) float64, max int) Vector {
+	v := make(Vector, 0, len(f))
+	for _, t := range f {
+		if w := (1 + math.Log(float64(t.W))) * idf(t.K); w > 0 {
+			v = append(v, Term{t.K, float32(w)})
 		}
 	}
 	return normalize(truncate(v, max))
