@@ -11,6 +11,7 @@ import (
 type Params struct {
 	TitleWeight, LeadWeight, BodyWeight float64
 	TitlePhraseWeight, PhraseWeight     float64 // adjacent-pair features of title and lead
+	EntityWeight                        float64 // extra count of a title term the lead repeats
 	LeadTerms, BodyTerms                int     // how many lead/body terms count
 	MaxDocTerms, MaxStoryTerms          int     // vector truncation
 	PostingTerms                        int     // heaviest centroid terms posted per story
@@ -47,7 +48,14 @@ func DefaultParams() Params {
 		// so it counts least.
 		TitleWeight: 3, LeadWeight: 2, BodyWeight: 1,
 		TitlePhraseWeight: 1, PhraseWeight: 0.5,
-		LeadTerms: 40, BodyTerms: 60,
+		// Entity-like terms: a title term the lead repeats names who or
+		// what the event is about, and counts 3 more (as if it were a
+		// second title). The title alone is often a quote or a pun; the
+		// words it shares with the first sentence are the actors. Gold
+		// window 0.818 → 0.823, 8–15 April run 0.824 → 0.827 (1: 0.818,
+		// 0.822; 6: 0.824, 0.825: a flat optimum, not a sharp one).
+		EntityWeight: 3,
+		LeadTerms:    40, BodyTerms: 60,
 		MaxDocTerms: 80, MaxStoryTerms: 200,
 		// Retrieval must not hide the right story: looking up only the 20
 		// heaviest terms of an article, the big, wordy stories were often

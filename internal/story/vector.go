@@ -98,6 +98,20 @@ func Features(d *Doc, p *Params) map[uint64]float64 {
 	add(d.TitleTerms, p.TitleWeight, p.TitlePhraseWeight)
 	add(lead, p.LeadWeight, p.PhraseWeight)
 	add(body[:min(len(body), p.BodyTerms)], p.BodyWeight, 0)
+	if p.EntityWeight > 0 {
+		// A term of the title that the lead repeats is what the article
+		// is about (the actor, the place, the club): it counts more.
+		inLead := make(map[string]bool, len(lead))
+		for _, t := range lead {
+			inLead[t] = true
+		}
+		for _, t := range d.TitleTerms {
+			if inLead[t] {
+				inLead[t] = false
+				f[Hash(t)] += p.EntityWeight
+			}
+		}
+	}
 	return f
 }
 
