@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -18,13 +19,14 @@ func (a *app) pollCmd() *cobra.Command {
 		Short: "Poll due feeds and ingest their new items (--once: one pass)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
 			db, err := a.openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			p := feeds.NewPoller(db, a.newPipeline(db, analyzer.New()), a.newFetchClient(nf), feeds.Options{Logger: a.log})
+			p := feeds.NewPoller(db, a.newBatcher(ctx, db, analyzer.New()), a.newFetchClient(nf), feeds.Options{Logger: a.log})
 			if !once {
 				return p.Run(ctx)
 			}

@@ -55,7 +55,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					}
 					a.log.Info("first start: following the built-in outlets", "feeds", n)
 				}
-				poller := feeds.NewPoller(db, a.newPipeline(db, an), a.newFetchClient(net), feeds.Options{Logger: a.log})
+				poller := feeds.NewPoller(db, a.newBatcher(ctx, db, an), a.newFetchClient(net), feeds.Options{Logger: a.log})
 				go func() { pollDone <- poller.Run(ctx) }()
 			}
 			a.log.Info("serving", "addr", "http://"+addr, "store", db.Path(), "polling", !noPoll)

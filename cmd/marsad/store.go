@@ -56,3 +56,12 @@ func (a *app) newPipeline(db *sqlite.DB, an *analyzer.Analyzer) *pipeline.Pipeli
 			story.NewStage(db, story.DefaultParams(), an.Terms),
 		))
 }
+
+// newBatcher returns the pipeline behind a Batcher, for doors with many
+// small concurrent batches (the poller's workers), and starts it; it stops
+// with ctx.
+func (a *app) newBatcher(ctx context.Context, db *sqlite.DB, an *analyzer.Analyzer) *pipeline.Batcher {
+	b := pipeline.NewBatcher(a.newPipeline(db, an), 500, 250*time.Millisecond)
+	go b.Run(ctx)
+	return b
+}

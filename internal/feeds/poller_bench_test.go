@@ -13,8 +13,12 @@ import (
 	"time"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/dedup"
+	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/fetch"
 	"github.com/marsad/marsad/internal/pipeline"
+	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
@@ -23,6 +27,43 @@ import (
 // by 20 loopback hosts, with the per-host concurrency limit on (2) and the
 // politeness delay off. It reports seconds per pass and the peak heap.
 func BenchmarkPollPass1000Feeds(b *testing.B) {
+	benchmarkPollPass(b, func(*sqlite.DB) countingIngester { return &countIngester{} })
+}
+
+// BenchmarkPollPass1000FeedsPipeline is the same pass with every item going
+// through the real pipeline: analysis, saving, search index, dedup, stories.
+func BenchmarkPollPass1000FeedsPipeline(b *testing.B) {
+	benchmarkPollPass(b, func(db *sqlite.DB) countingIngester {
+		an := analyzer.New()
+		// The same wiring as `marsad poll`: a Batcher gathers the workers' feeds.
+		bt := pipeline.NewBatcher(pipeline.New(db, an, pipeline.WithStages(
+			dedupstage.New(db, dedup.DefaultConfig(), an.Terms),
+			story.NewStage(db, story.DefaultParams(), an.Terms))), 500, 250*time.Millisecond)
+		go bt.Run(b.Context())
+		return &pipelineCounter{p: bt}
+	})
+}
+
+// countingIngester is an Ingester that counts what it took.
+type countingIngester interface {
+	Ingester
+	count() int64
+}
+
+type pipelineCounter struct {
+	p Ingester
+	n atomic.Int64
+}
+
+func (c *pipelineCounter) Ingest(ctx context.Context, raws []*marsad.RawArticle) (pipeline.Result, error) {
+	res, err := c.p.Ingest(ctx, raws)
+	c.n.Add(int64(res.Imported + res.Unchanged))
+	return res, err
+}
+
+func (c *pipelineCounter) count() int64 { return c.n.Load() }
+
+func benchmarkPollPass(b *testing.B, newIngester func(*sqlite.DB) countingIngester) {
 	const nFeeds, nHosts, perFeed = 1000, 20, 20
 	rows := loadAnt(b, 2000)
 	var srvs []*httptest.Server
@@ -59,7 +100,7 @@ func BenchmarkPollPass1000Feeds(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		ing := &countIngester{}
+		ing := newIngester(db)
 		client := fetch.New(fetch.Options{AllowPrivate: true, HostDelay: -1, PerHost: 2})
 		p := NewPoller(db, ing, client, Options{})
 		runtime.GC()
@@ -85,8 +126,8 @@ func BenchmarkPollPass1000Feeds(b *testing.B) {
 		el := time.Since(t0)
 		b.StopTimer()
 		close(done)
-		if err != nil || st.OK != nFeeds || int(ing.n.Load()) != nFeeds*perFeed {
-			b.Fatalf("pass %+v err %v, ingested %d", st, err, ing.n.Load())
+		if err != nil || st.OK != nFeeds || int(ing.count()) != nFeeds*perFeed {
+			b.Fatalf("pass %+v err %v, ingested %d", st, err, ing.count())
 		}
 		b.ReportMetric(el.Seconds(), "s/pass")
 		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
@@ -98,6 +139,8 @@ func BenchmarkPollPass1000Feeds(b *testing.B) {
 
 // countIngester stands for the pipeline: the benchmark measures polling.
 type countIngester struct{ n atomic.Int64 }
+
+func (c *countIngester) count() int64 { return c.n.Load() }
 
 func (c *countIngester) Ingest(ctx context.Context, raws []*marsad.RawArticle) (r0 pipeline.Result, err error) {
 	for _, r := range raws {
