@@ -197,12 +197,22 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		case err != nil:
 			return nil, fmt.Errorf("save %s: %w", a.URL, err)
 		default:
-			if _, err := fts.ExecContext(ctx, id, in.TitleTerms, in.BodyTerms); err != nil {
-				return nil, fmt.Errorf("index %s: %w", a.URL, err)
-			}
 			results[i] = marsad.SaveResult{ID: id, Inserted: true}
 		}
 		a.ID = results[i].ID
+	}
+	// The index rows go in after all the article rows: FTS5 flushes its
+	// pending terms to a new segment whenever another statement of the
+	// transaction opens a savepoint, so interleaving the two inserts would
+	// write one tiny segment per article and merge them over and over.
+	// In one run, the batch becomes one segment.
+	for i, in := range batch {
+		if !results[i].Inserted {
+			continue
+		}
+		if _, err := fts.ExecContext(ctx, results[i].ID, in.TitleTerms, in.BodyTerms); err != nil {
+			return nil, fmt.Errorf("index %s: %w", in.Article.URL, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save articles: %w", err)
