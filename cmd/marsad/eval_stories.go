@@ -13,7 +13,7 @@ import (
 
 // evalStoriesCmd scores online story clustering against story_gold readings.
 func (a *app) evalStoriesCmd() *cobra.Command {
-	var articles, from, to string
+	var articles, from, to, dump string
 	var golds, sets []string
 	var batch, explain, show int
 	var threshold float64
@@ -80,6 +80,11 @@ func (a *app) evalStoriesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if dump != "" {
+				if err := eval.WriteStoryLabels(dump, pred); err != nil {
+					return err
+				}
+			}
 			if show > 0 {
 				eval.WriteClusters(w, pred, win, show)
 			}
@@ -105,6 +110,7 @@ func (a *app) evalStoriesCmd() *cobra.Command {
 	cmd.Flags().StringVar(&from, "from", "", "cluster the articles of these UTC dates instead of the gold window (YYYY-MM-DD, with --to)")
 	cmd.Flags().StringVar(&to, "to", "", "last UTC date of --from's window (inclusive)")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a story parameter, Name=value (repeatable)")
+	cmd.Flags().StringVar(&dump, "dump", "", "write the predicted story of each article to this JSONL file ({\"id\",\"story\"} per line)")
 	cmd.Flags().IntVar(&show, "show", 0, "print the predicted stories of at least N articles, with titles")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/marsad/marsad/internal/story"
@@ -156,4 +157,30 @@ func StoriesReport(w io.Writer, pred map[string]string, golds []*StoryGold) Clus
 	}
 	fmt.Fprintf(w, "eval stories: %s\n", mean.Format())
 	return mean
+}
+
+// WriteStoryLabels writes a predicted clustering as story_gold-style JSONL
+// ({"id","story"} per line, sorted by id), for comparing runs offline.
+func WriteStoryLabels(path string, pred map[string]string) error {
+	ids := make([]string, 0, len(pred))
+	for id := range pred {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var b strings.Builder
+	for _, id := range ids {
+		line, err := json.Marshal(struct {
+			ID    string `json:"id"`
+			Story string `json:"story"`
+		}{id, pred[id]})
+		if err != nil {
+			return err
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write story labels: %w", err)
+	}
+	return nil
 }

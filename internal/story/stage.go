@@ -16,6 +16,9 @@ type Store interface {
 	// StoryTx runs fn in one write transaction: nothing else writes
 	// stories while it runs.
 	StoryTx(ctx context.Context, fn func(Tx) error) error
+	// StoryRead runs fn in a read-only transaction: a consistent snapshot
+	// that blocks no writer (Save must not be called in it).
+	StoryRead(ctx context.Context, fn func(Tx) error) error
 	FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*marsad.Article, int, error)
 }
 
@@ -104,68 +107,120 @@ func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	return s.run(ctx, sortByPublished(docs), true)
 }
 
-// run places docs (in published order) in one transaction. count says
-// whether they are new to the document frequencies (false for rebuilds).
+// run places docs (in published order). The clustering is computed on
+// a read snapshot, outside the write transaction: the stage reads what the
+// batch needs (the stories it may join, its copy links), clusters in
+// memory, then opens the write transaction only to check that no other
+// writer moved the stories meanwhile (the generation) and to save. The
+// write lock is held for the writes alone, so the pipeline can save its
+// next batch of articles while this one is clustered. When another writer
+// did move the stories, the computed changes are dropped and the batch is
+// placed again inside the write transaction on a reloaded model. count
+// says whether the docs are new to the document frequencies (false for
+// rebuilds).
 func (s *Stage) run(ctx context.Context, docs []*Doc, count bool) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	err := s.store.StoryTx(ctx, func(tx Tx) error {
-		if err := s.sync(ctx, tx); err != nil {
-			return err
-		}
-		progress, err := tx.Progress(ctx)
-		if err != nil {
-			return err
-		}
-		if count {
-			// A batch the stage placed already (a resumed run handing it
-			// over again) is not placed twice.
-			docs = slices.DeleteFunc(slices.Clone(docs), func(d *Doc) bool { return d.ID <= progress })
-			var fresh []*Doc
-			counted := s.counted
-			for _, d := range docs {
-				if d.ID > counted {
-					fresh = append(fresh, d)
-					s.counted = max(s.counted, d.ID)
+	var b *batch
+	err := s.store.StoryRead(ctx, func(tx Tx) (err error) {
+		b, err = s.plan(ctx, tx, docs, count)
+		return err
+	})
+	if err == nil {
+		err = s.store.StoryTx(ctx, func(tx Tx) error {
+			gen, err := tx.Generation(ctx)
+			if err != nil {
+				return err
+			}
+			if gen != b.gen {
+				// Another writer changed the stories after the snapshot:
+				// the model is rebuilt and the batch placed under the lock.
+				s.m = nil
+				if b, err = s.plan(ctx, tx, docs, count); err != nil {
+					return err
 				}
 			}
-			s.m.Observe(fresh)
-		}
-		if len(docs) == 0 {
-			return nil
-		}
-		if err := s.cover(ctx, tx, docs); err != nil {
-			return err
-		}
-		if err := s.place(ctx, tx, docs); err != nil {
-			return err
-		}
-		ch := s.m.TakeChanges()
-		if s.counted-s.saved >= checkpointEvery {
-			ch.DocFreq, ch.Counted = s.m.DocFreq(), s.counted
-		}
-		for _, d := range docs {
-			progress = max(progress, d.ID)
-		}
-		if !count {
-			progress = 0 // a rebuild does not move the stage's progress
-		}
-		gen, err := tx.Save(ctx, ch, progress)
-		if err != nil {
-			return err
-		}
-		s.gen = gen
-		if ch.DocFreq != nil {
-			s.saved = s.counted
-		}
-		s.m.Evict()
-		return nil
-	})
+			return s.commit(ctx, tx, b)
+		})
+	}
 	if err != nil {
 		s.m = nil // the model may hold changes the store rolled back
 		return fmt.Errorf("story: %w", err)
 	}
+	return nil
+}
+
+// batch is a batch placed in memory, ready to be saved.
+type batch struct {
+	gen      int64 // store generation the model was read at
+	ch       *Changes
+	progress int64 // new stage progress (0: unchanged)
+	empty    bool  // nothing to save
+}
+
+// plan brings the model up to date with tx's snapshot, loads what docs
+// may join, and places them in memory.
+func (s *Stage) plan(ctx context.Context, tx Tx, docs []*Doc, count bool) (*batch, error) {
+	if err := s.sync(ctx, tx); err != nil {
+		return nil, err
+	}
+	b := &batch{gen: s.gen}
+	progress, err := tx.Progress(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if count {
+		// A batch the stage placed already (a resumed run handing it
+		// over again) is not placed twice.
+		docs = slices.DeleteFunc(slices.Clone(docs), func(d *Doc) bool { return d.ID <= progress })
+		var fresh []*Doc
+		counted := s.counted
+		for _, d := range docs {
+			if d.ID > counted {
+				fresh = append(fresh, d)
+				s.counted = max(s.counted, d.ID)
+			}
+		}
+		s.m.Observe(fresh)
+	}
+	if len(docs) == 0 {
+		b.empty = true
+		return b, nil
+	}
+	if err := s.cover(ctx, tx, docs); err != nil {
+		return nil, err
+	}
+	if err := s.place(ctx, tx, docs); err != nil {
+		return nil, err
+	}
+	b.ch = s.m.TakeChanges()
+	if s.counted-s.saved >= checkpointEvery {
+		b.ch.DocFreq, b.ch.Counted = s.m.DocFreq(), s.counted
+	}
+	if count {
+		// A rebuild does not move the stage's progress.
+		for _, d := range docs {
+			b.progress = max(b.progress, d.ID)
+		}
+	}
+	return b, nil
+}
+
+// commit saves a planned batch in the write transaction.
+func (s *Stage) commit(ctx context.Context, tx Tx, b *batch) error {
+	if b.empty {
+		return nil
+	}
+	gen, err := tx.Save(ctx, b.ch, b.progress)
+	if err != nil {
+		return err
+	}
+	s.gen = gen
+	if b.ch.DocFreq != nil {
+		s.saved = s.counted
+	}
+	s.m.Evict()
 	return nil
 }
 
@@ -290,7 +345,7 @@ func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc) error {
 // in batches, in published order within each.
 func (s *Stage) CatchUp(ctx context.Context) error {
 	var after int64
-	if err := s.store.StoryTx(ctx, func(tx Tx) (err error) {
+	if err := s.store.StoryRead(ctx, func(tx Tx) (err error) {
 		after, err = tx.Progress(ctx)
 		return err
 	}); err != nil {
@@ -322,7 +377,7 @@ func (s *Stage) CatchUp(ctx context.Context) error {
 func (s *Stage) Rebuild(ctx context.Context, list []*marsad.Article, batchSize int) error {
 	docs := sortByPublished(s.docs(list))
 	s.m = nil
-	err := s.store.StoryTx(ctx, func(tx Tx) error {
+	err := s.store.StoryRead(ctx, func(tx Tx) error {
 		if err := s.sync(ctx, tx); err != nil {
 			return err
 		}

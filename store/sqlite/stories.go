@@ -18,15 +18,26 @@ import (
 const storyStage = "story"
 
 // StoryTx runs fn with a story.Tx over one write transaction (BEGIN
-// IMMEDIATE: the stage clusters while holding the write lock, so two
-// processes never build on the same generation).
+// IMMEDIATE: two processes never save on the same generation; the stage
+// checks the generation it clustered on before it saves).
 func (db *DB) StoryTx(ctx context.Context, fn func(story.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	return db.storyTx(ctx, false, fn)
+}
+
+// StoryRead runs fn with a story.Tx over a read-only transaction (a
+// deferred BEGIN: a WAL snapshot that takes no write lock), where the
+// stage reads what a batch needs and clusters it before it writes.
+func (db *DB) StoryRead(ctx context.Context, fn func(story.Tx) error) error {
+	return db.storyTx(ctx, true, fn)
+}
+
+func (db *DB) storyTx(ctx context.Context, readOnly bool, fn func(story.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return fmt.Errorf("story tx: %w", err)
 	}
 	defer tx.Rollback()
-	x := &storyTx{tx: tx, stmts: map[string]*sql.Stmt{}}
+	x := &storyTx{tx: tx, stmts: map[string]*sql.Stmt{}, readOnly: readOnly}
 	defer x.close()
 	if err := fn(x); err != nil {
 		return err
@@ -41,8 +52,9 @@ func (db *DB) StoryTx(ctx context.Context, fn func(story.Tx) error) error {
 // anew, which costs more than the work itself, so statements are prepared
 // once per transaction and reused, and lookups bind many ids at once.
 type storyTx struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	tx       *sql.Tx
+	stmts    map[string]*sql.Stmt
+	readOnly bool // StoryRead: Save is refused
 }
 
 // storyInChunk is how many ids one IN (...) lookup binds.
@@ -315,6 +327,9 @@ func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]
 // Save implements story.Tx: assignments, merges, stories, progress and
 // the document-frequency checkpoint, each with a statement prepared once.
 func (x *storyTx) Save(ctx context.Context, ch *story.Changes, progress int64) (int64, error) {
+	if x.readOnly {
+		return 0, errors.New("story save: in a read-only transaction")
+	}
 	resolve := func(id int64) int64 {
 		for {
 			into, ok := ch.Merged[id]

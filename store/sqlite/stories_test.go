@@ -153,3 +153,42 @@ func TestStoryRebuildIsDeterministic(t *testing.T) {
 		t.Fatal("two rebuilds of the same range differ")
 	}
 }
+
+// racingStore lets another writer save between a stage's read snapshot
+// and its write transaction, once.
+type racingStore struct {
+	*sqlite.DB
+	race func()
+}
+
+func (r *racingStore) StoryTx(ctx context.Context, fn func(story.Tx) error) error {
+	if r.race != nil {
+		race := r.race
+		r.race = nil
+		race()
+	}
+	return r.DB.StoryTx(ctx, fn)
+}
+
+// Two stages share one store: when the other one saves while this one
+// clusters on its snapshot, this one drops what it computed and places
+// the batch again under the write lock, so no story is lost or counted
+// twice.
+func TestStoryStageReplansWhenAnotherWriterSaved(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	an := analyzer.New()
+	raws := storyRaws(t, 300)
+	rs := &racingStore{DB: db}
+	mine := pipeline.New(db, an, pipeline.WithStages(story.NewStage(rs, story.DefaultParams(), an.Terms)))
+	other := pipeline.New(db, an, pipeline.WithStages(story.NewStage(db, story.DefaultParams(), an.Terms)))
+	ingest(t, mine, raws[:100])
+	rs.race = func() { ingest(t, other, raws[200:]) }
+	ingest(t, mine, raws[100:200])
+	n, err := db.CountArticles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	partition(t, db) // every article has a story
+	checkCounts(t, db, n)
+}
