@@ -36,15 +36,19 @@ type SearchRequest struct {
 }
 
 // SearchHit is one matching article with its score (higher is better).
+// Copies of one text (see Article.CanonicalID) are one hit: the best
+// matching member of the group, with the number of other members that
+// match too.
 type SearchHit struct {
 	Article *Article
 	Score   float64
+	Copies  int
 }
 
 // SearchService runs searches over the stored articles.
 type SearchService interface {
 	// Search returns one page of hits, best first, and the total number of
-	// matching articles. EINVALID when the request has neither an expression
-	// nor a filter.
+	// hits (matching articles, a group of copies counting once). EINVALID
+	// when the request has neither an expression nor a filter.
 	Search(ctx context.Context, req SearchRequest) ([]SearchHit, int, error)
 }

@@ -22,7 +22,8 @@ func (a *app) searchCmd() *cobra.Command {
   word "a phrase" -excluded a OR b source:okaz from:2015-08-07 to:2015-08-09
 Every word goes through the Arabic analyzer: وزیر finds وزير, اطلاق finds إطلاق,
 مفاوضات finds والمفاوضات, ٩٠ finds 90. The last line is "search: hits=N ms=T"
-where N counts every matching article.`,
+where N counts every matching article, copies of one text (wire stories
+republished by several outlets) counting once: they are shown as one hit.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -49,13 +50,14 @@ where N counts every matching article.`,
 				Source    string    `json:"source"`
 				Published time.Time `json:"published"`
 				Score     float64   `json:"score"`
+				Copies    int       `json:"copies"` // other matching copies of the same text
 				Snippet   string    `json:"snippet"`
 			}
 			var out []jsonHit
 			for _, h := range hits {
 				snip := search.Snippet(an, h.Article.Body, q.Terms, 30)
 				out = append(out, jsonHit{h.Article.ID, h.Article.URL, h.Article.Title, h.Article.Source,
-					h.Article.Published, h.Score, search.Plain(snip, "[", "]")})
+					h.Article.Published, h.Score, h.Copies, search.Plain(snip, "[", "]")})
 			}
 			ms := float64(time.Since(start).Microseconds()) / 1000
 			if asJSON {
@@ -67,8 +69,12 @@ where N counts every matching article.`,
 			} else {
 				for i, h := range out {
 					title := search.Plain(search.Highlight(an, h.Title, q.Terms), "[", "]")
-					fmt.Fprintf(a.stdout, "%d. %s\n   %s · %s · id %d\n   %s\n   %s\n\n", offset+i+1, title,
-						h.Source, h.Published.Format("2006-01-02 15:04"), h.ID, h.URL, h.Snippet)
+					copies := ""
+					if h.Copies > 0 {
+						copies = fmt.Sprintf(" · also published %d more time(s)", h.Copies)
+					}
+					fmt.Fprintf(a.stdout, "%d. %s\n   %s · %s · id %d%s\n   %s\n   %s\n\n", offset+i+1, title,
+						h.Source, h.Published.Format("2006-01-02 15:04"), h.ID, copies, h.URL, h.Snippet)
 				}
 			}
 			fmt.Fprintf(a.stdout, "search: hits=%d ms=%.2f\n", total, ms)

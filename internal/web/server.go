@@ -136,6 +136,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 
 type resultView struct {
 	Article *marsad.Article
+	Copies  int
 	Title   []search.Segment
 	Snippet []search.Segment
 }
@@ -166,6 +167,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	for i, h := range hits {
 		results[i] = resultView{
 			Article: h.Article,
+			Copies:  h.Copies,
 			Title:   search.Highlight(s.analyzer, h.Article.Title, q.Terms),
 			Snippet: search.Snippet(s.analyzer, h.Article.Body, q.Terms, 30),
 		}

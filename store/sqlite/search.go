@@ -44,27 +44,33 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	if !req.To.IsZero() {
 		where, args = append(where, "a.published < ?"), append(args, req.To.Unix())
 	}
-	filter := ""
-	if len(where) > 0 {
-		filter = ` JOIN articles a ON a.id = m.id JOIN sources s ON s.id = a.source_id WHERE ` + strings.Join(where, " AND ")
-	}
-	// h holds the ids of every match with its score (and sort key); the page
-	// is cut from h before any article row is read, so a query matching
-	// thousands of articles sorts thousands of small rows, not bodies. The
-	// total is counted from the same h: the match runs once.
+	// h holds every match: its id, score, copy group (the canonical
+	// article's id) and date, read from the small leading columns of the
+	// article row. g keeps the best match of each group, so a wire story
+	// republished by ten papers is one hit; its Copies counts the others.
+	// The page is cut from g before any body is read, and the total is
+	// counted from the same g: the match runs once.
 	var with, order, outer string
 	var withArgs []any
+	filter := ""
+	if len(where) > 0 {
+		filter = ` JOIN sources s ON s.id = a.source_id WHERE ` + strings.Join(where, " AND ")
+	}
 	if match != "" {
 		// bm25() only works in the FTS cursor's own query: score the matches
 		// in a materialized CTE first.
 		with = fmt.Sprintf(`WITH m AS MATERIALIZED (SELECT rowid AS id, -bm25(article_fts, %g, %g) AS score
-			FROM article_fts WHERE article_fts MATCH ?), h AS (SELECT m.id, m.score, 0 AS published FROM m%s) `,
+			FROM article_fts WHERE article_fts MATCH ?),
+			h AS MATERIALIZED (SELECT m.id, m.score, coalesce(a.canonical_id, a.id) AS grp, a.published
+				FROM m JOIN articles a ON a.id = m.id%s),
+			g AS MATERIALIZED (SELECT id, max(score) AS score, published, count(*) AS n FROM h GROUP BY grp) `,
 			titleWeight, bodyWeight, filter)
 		withArgs = append([]any{match}, args...)
 		order, outer = "score DESC, id DESC", "p.score DESC, p.id DESC"
 	} else {
-		with = `WITH h AS MATERIALIZED (SELECT a.id, 0.0 AS score, a.published FROM articles a
-			JOIN sources s ON s.id = a.source_id WHERE ` + strings.Join(where, " AND ") + `) `
+		with = `WITH h AS MATERIALIZED (SELECT a.id, coalesce(a.canonical_id, a.id) AS grp, a.published
+				FROM articles a` + filter + `),
+			g AS MATERIALIZED (SELECT id, 0.0 AS score, max(published) AS published, count(*) AS n FROM h GROUP BY grp) `
 		withArgs = args
 		order, outer = "published DESC, id DESC", "p.published DESC, p.id DESC"
 	}
@@ -72,8 +78,10 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	if limit <= 0 {
 		limit = 20
 	}
-	rows, err := db.db.QueryContext(ctx, with+`SELECT `+articleColumns+`, p.score, (SELECT count(*) FROM h)
-		FROM (SELECT id, score, published FROM h ORDER BY `+order+` LIMIT ? OFFSET ?) p
+	// In SQLite, the bare column id of an aggregate query with one max()
+	// comes from the row holding the maximum: the group's best match.
+	rows, err := db.db.QueryContext(ctx, with+`SELECT `+articleColumns+`, p.score, p.n, (SELECT count(*) FROM g)
+		FROM (SELECT id, score, published, n FROM g ORDER BY `+order+` LIMIT ? OFFSET ?) p
 		JOIN articles a ON a.id = p.id JOIN sources s ON s.id = a.source_id
 		ORDER BY `+outer,
 		slices.Concat(withArgs, []any{limit, req.Offset})...)
@@ -85,11 +93,12 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	total := 0
 	for rows.Next() {
 		var h marsad.SearchHit
-		a, err := scanArticle(rows, &h.Score, &total)
+		var n int
+		a, err := scanArticle(rows, &h.Score, &n, &total)
 		if err != nil {
 			return nil, 0, fmt.Errorf("search %q: %w", match, err)
 		}
-		h.Article = a
+		h.Article, h.Copies = a, n-1
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
@@ -97,7 +106,7 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	}
 	if len(hits) == 0 && req.Offset > 0 {
 		// A page past the end has no row to carry the total: count apart.
-		if err := db.db.QueryRowContext(ctx, with+`SELECT count(*) FROM h`, withArgs...).Scan(&total); err != nil {
+		if err := db.db.QueryRowContext(ctx, with+`SELECT count(*) FROM g`, withArgs...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("search %q: %w", match, err)
 		}
 	}

@@ -14,24 +14,26 @@ CREATE TABLE sources (
 );
 
 -- Times are Unix seconds (UTC). tags is a JSON array of display strings.
+-- The small columns come first: a query that reads only them (search
+-- filters, copy groups, stories) never walks the overflow pages of a body.
 CREATE TABLE articles (
 	id           INTEGER PRIMARY KEY,
 	url          TEXT NOT NULL UNIQUE,
 	source_id    INTEGER NOT NULL REFERENCES sources (id),
-	external_id  TEXT NOT NULL DEFAULT '',
-	title        TEXT NOT NULL DEFAULT '',
-	summary      TEXT NOT NULL DEFAULT '',
-	body         TEXT NOT NULL DEFAULT '',
-	html         TEXT NOT NULL DEFAULT '',
-	author       TEXT NOT NULL DEFAULT '',
-	category     TEXT NOT NULL DEFAULT '',
-	lang         TEXT NOT NULL DEFAULT '',
-	tags         TEXT NOT NULL DEFAULT '[]',
 	published    INTEGER NOT NULL,
 	fetched      INTEGER NOT NULL,
 	content_hash INTEGER NOT NULL DEFAULT 0,
 	canonical_id INTEGER REFERENCES articles (id),
-	story_id     INTEGER
+	story_id     INTEGER,
+	external_id  TEXT NOT NULL DEFAULT '',
+	lang         TEXT NOT NULL DEFAULT '',
+	category     TEXT NOT NULL DEFAULT '',
+	author       TEXT NOT NULL DEFAULT '',
+	tags         TEXT NOT NULL DEFAULT '[]',
+	title        TEXT NOT NULL DEFAULT '',
+	summary      TEXT NOT NULL DEFAULT '',
+	body         TEXT NOT NULL DEFAULT '',
+	html         TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX articles_published ON articles (published);
 CREATE INDEX articles_source_published ON articles (source_id, published);
