@@ -128,6 +128,7 @@ type State struct {
 	Members []Member
 
 	posted []uint64 // the terms posted for it in the model, sorted
+	gone   bool     // merged away or evicted: its postings are stale
 	// candidate counting scratch (see Model.candidates)
 	mark           uint64
 	hits, lastTerm int
@@ -159,7 +160,7 @@ type Model struct {
 	p       Params
 	df      *DocFreq
 	stories map[int64]*State
-	post    map[uint64][]int64 // term → stories (append-only; stale entries are dropped by Evict)
+	post    map[uint64][]*State // term → stories (append-only; stale entries are dropped by Evict)
 	stale   int
 	query   uint64 // candidate lookups made, for State.mark
 	nextID  int64
@@ -177,7 +178,7 @@ func NewModel(p Params, df *DocFreq, nextID int64) *Model {
 	if df == nil {
 		df = NewDocFreq()
 	}
-	return &Model{p: p, df: df, stories: map[int64]*State{}, post: map[uint64][]int64{},
+	return &Model{p: p, df: df, stories: map[int64]*State{}, post: map[uint64][]*State{},
 		nextID: max(nextID, 1), dirty: map[int64]bool{}, merged: map[int64]int64{}}
 }
 
@@ -220,10 +221,13 @@ func (m *Model) Vector(d *Doc) Vector {
 	if nc < int64(m.p.CategoryMinDocs) {
 		return WeighFeat(m.feat(d), m.df.IDF, m.p.MaxDocTerms)
 	}
+	lnc := math.Log(float64(nc + 1))
 	idf := func(k uint64) float64 {
 		g := m.df.IDF(k)
-		c := math.Log(float64(nc+1)/float64(m.df.DF(k^salt)+1)) + 1
-		return math.Pow(g, 1-a) * math.Pow(c, a)
+		c := lnc - math.Log(float64(m.df.DF(k^salt)+1)) + 1
+		// g^(1-a)·c^a, by one exp: math.Pow twice per feature was a
+		// tenth of the stage.
+		return math.Exp((1-a)*math.Log(g) + a*math.Log(c))
 	}
 	return WeighFeat(m.feat(d), idf, m.p.MaxDocTerms)
 }
@@ -279,7 +283,7 @@ func (m *Model) postStory(st *State) {
 	slices.Sort(top)
 	for _, k := range top {
 		if _, found := slices.BinarySearch(st.posted, k); !found {
-			m.post[k] = append(m.post[k], st.ID)
+			m.post[k] = append(m.post[k], st)
 		}
 	}
 	for _, k := range st.posted {
@@ -384,9 +388,8 @@ func (m *Model) candidates(v Vector, t time.Time) []*State {
 	var list []*State
 	lo, hi := t.Add(-m.p.Window), t.Add(m.p.Window)
 	for i, k := range Top(v, m.p.QueryTerms) {
-		for _, id := range m.post[k] {
-			st := m.stories[id]
-			if st == nil || (st.mark == m.query && st.lastTerm == i) {
+		for _, st := range m.post[k] {
+			if st.gone || (st.mark == m.query && st.lastTerm == i) {
 				continue
 			}
 			if _, found := slices.BinarySearch(st.posted, k); !found {
@@ -403,14 +406,48 @@ func (m *Model) candidates(v Vector, t time.Time) []*State {
 			st.lastTerm = i
 		}
 	}
-	slices.SortFunc(list, func(a, b *State) int {
+	return topByHits(list, m.p.MaxCandidates)
+}
+
+// topByHits returns the n stories of list with the most hits (ties: the
+// lower id), most hits first. Hits are at most QueryTerms, so the cut is
+// found by counting rather than by sorting the whole list, which for a
+// common term holds every active story of its section.
+func topByHits(list []*State, n int) []*State {
+	byHits := func(a, b *State) int {
 		if a.hits != b.hits {
 			return b.hits - a.hits
 		}
 		return compareID(a.ID, b.ID)
-	})
-	out := make([]*State, 0, min(len(list), m.p.MaxCandidates))
-	out = append(out, list[:min(len(list), m.p.MaxCandidates)]...)
+	}
+	if len(list) > n {
+		maxHits := 0
+		for _, st := range list {
+			maxHits = max(maxHits, st.hits)
+		}
+		count := make([]int, maxHits+1)
+		for _, st := range list {
+			count[st.hits]++
+		}
+		cut, above := maxHits, 0 // every story with more hits than cut is in
+		for above+count[cut] < n {
+			above += count[cut]
+			cut--
+		}
+		var out, tied []*State
+		for _, st := range list {
+			switch {
+			case st.hits > cut:
+				out = append(out, st)
+			case st.hits == cut:
+				tied = append(tied, st)
+			}
+		}
+		slices.SortFunc(tied, byHits)
+		list = append(out, tied[:n-above]...)
+	}
+	out := slices.Clone(list)
+	slices.SortFunc(out, byHits)
 	return out
 }
 
@@ -610,6 +647,7 @@ func (m *Model) merge(a, b *State) {
 		a.Title, a.TitleSim, a.TitleID = b.Title, b.TitleSim, b.TitleID
 	}
 	delete(m.stories, b.ID)
+	b.gone = true
 	delete(m.dirty, b.ID)
 	m.merged[b.ID] = a.ID
 	m.stale += len(b.posted)
@@ -643,6 +681,7 @@ func (m *Model) Evict() {
 	for id, st := range m.stories {
 		if st.Last.Before(cut) {
 			delete(m.stories, id)
+			st.gone = true
 			m.stale += len(st.posted)
 		}
 	}
@@ -650,7 +689,7 @@ func (m *Model) Evict() {
 		m.from = cut
 	}
 	if m.stale > len(m.stories)*m.p.PostingTerms {
-		m.post = make(map[uint64][]int64, len(m.post))
+		m.post = make(map[uint64][]*State, len(m.post))
 		ids := make([]int64, 0, len(m.stories))
 		for id := range m.stories {
 			ids = append(ids, id)
