@@ -220,7 +220,8 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 	return results, nil
 }
 
-// ReindexArticle replaces the search index entry of one article; used by
+// ReindexArticles replaces the search index entries and content hashes of
+// a batch of articles; used by
 // `marsad reindex` when the analyzer's rules change.
 func (db *DB) ReindexArticles(ctx context.Context, batch []*marsad.ArticleInput) error {
 	tx, err := db.db.BeginTx(ctx, nil)
