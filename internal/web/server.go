@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -57,6 +59,7 @@ func New(store Store, an Analyzer, log *slog.Logger) (*Server, error) {
 	s.mux.HandleFunc("GET /{$}", s.handleHome)
 	s.mux.HandleFunc("GET /search", s.handleSearch)
 	s.mux.HandleFunc("GET /articles/{id}", s.handleArticle)
+	s.mux.HandleFunc("GET /stories/{id}", s.handleStory)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	return s, nil
 }
@@ -125,13 +128,62 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, "error.html", status, page{Title: "خطأ", Data: marsad.ErrorMessage(err)})
 }
 
+// topWindow is how far back the home page looks for top stories, from the
+// newest story (not the clock, so an archive shows its own last days).
+const topWindow = 48 * time.Hour
+
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	list, total, err := s.store.FindArticles(r.Context(), marsad.ArticleFilter{Newest: true, Limit: 30})
+	ctx := r.Context()
+	list, total, err := s.store.FindArticles(ctx, marsad.ArticleFilter{Newest: true, Limit: 20})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "home.html", http.StatusOK, page{Title: "مرصد", Data: map[string]any{"Articles": list, "Total": total}})
+	top, err := s.topStories(ctx, 15)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "home.html", http.StatusOK, page{Title: "مرصد", Data: map[string]any{
+		"Articles": list, "Total": total, "Stories": top}})
+}
+
+// topStories returns the stories of the last topWindow covered by the most
+// outlets (then articles, then recency): what many newsrooms found worth
+// reporting comes first.
+func (s *Server) topStories(ctx context.Context, n int) ([]*marsad.Story, error) {
+	latest, _, err := s.store.FindStories(ctx, marsad.StoryFilter{Limit: 1})
+	if err != nil || len(latest) == 0 {
+		return nil, err
+	}
+	list, _, err := s.store.FindStories(ctx, marsad.StoryFilter{
+		From: latest[0].LastSeen.Add(-topWindow), MinArticles: 2, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(list, func(a, b *marsad.Story) int {
+		return cmp.Or(cmp.Compare(b.Outlets, a.Outlets), cmp.Compare(b.Articles, a.Articles), b.LastSeen.Compare(a.LastSeen))
+	})
+	return list[:min(n, len(list))], nil
+}
+
+func (s *Server) handleStory(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, marsad.Errorf(marsad.ENOTFOUND, "no story %q", r.PathValue("id")))
+		return
+	}
+	st, err := s.store.FindStoryByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, _, err := s.store.FindArticles(r.Context(), marsad.ArticleFilter{StoryID: &id, Newest: true, Limit: 200})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "story.html", http.StatusOK, page{Title: st.Title, Data: map[string]any{"Story": st, "Articles": list}})
 }
 
 type resultView struct {

@@ -81,6 +81,8 @@ func TestPages(t *testing.T) {
 		{"missing article", "/articles/99999", 404, []string{"no article"}, nil},
 		{"not a number", "/articles/abc", 404, nil, nil},
 		{"health", "/healthz", 200, []string{"ok"}, nil},
+		{"missing story", "/stories/424242", 404, []string{"تعذّر"}, nil},
+		{"story id not a number", "/stories/x", 404, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
