@@ -19,7 +19,7 @@ import (
 // Version identifies the rules that turn text into terms. Bump it whenever
 // the terms produced for some text change: stores record it, and
 // `marsad reindex` rebuilds indexes made with another version.
-const Version = 3
+const Version = 4
 
 // TokenKind says what a token is made of.
 type TokenKind uint8

@@ -270,6 +270,14 @@ func suffixAllowed(sf suffix, rest string, n int, prev string, future bool) bool
 		if (l == "و" || l == "ت" || l == "ن") && n >= 5 && strings.HasPrefix(rest, alef) && !strings.HasPrefix(rest, al) {
 			return true // أسخطتموني, أسخطتنني
 		}
+	case "ك":
+		// "your" is rare in news, while ك ends many stems: broken plurals
+		// فعول (بنوك, ملوك, شكوك), تحرك, شريك, تبوك, and words in رك
+		// (معارك, يشارك, مشترك, نيويورك). So a bare ك goes only when four
+		// letters remain and it does not follow ر (كتابك → كتاب).
+		if n < 4 || strings.HasSuffix(rest, "ر") {
+			return false
+		}
 	case "ين", "ون", "ان":
 		// Dual and plural endings come right after the stem, so after
 		// another ending they are stem letters (بريطانيا → بريطاني →
