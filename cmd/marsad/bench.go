@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -37,20 +38,11 @@ func (a *app) benchImportCmd() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			dir, err := os.MkdirTemp("", "marsad-bench-")
+			db, done, err := openBenchStore(ctx, keep)
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(dir)
-			path := filepath.Join(dir, "bench.db")
-			if keep != "" {
-				path = keep
-			}
-			db, err := sqlite.Open(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			p := a.newPipeline(db, analyzer.New())
 			start := time.Now()
 			var read, imported, bytes int
@@ -89,6 +81,29 @@ func (a *app) benchImportCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&keep, "keep", "", "write the store here instead of a temporary file")
 	return cmd
+}
+
+// openBenchStore opens a new store for a benchmark: in a temporary folder
+// removed by done, or at keep when it is set (kept for inspection).
+func openBenchStore(ctx context.Context, keep string) (db *sqlite.DB, done func(), err error) {
+	path := keep
+	dir := ""
+	if path == "" {
+		if dir, err = os.MkdirTemp("", "marsad-bench-"); err != nil {
+			return nil, nil, err
+		}
+		path = filepath.Join(dir, "bench.db")
+	}
+	if db, err = sqlite.Open(ctx, path); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return db, func() {
+		db.Close()
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}, nil
 }
 
 // peakRSSMB is the peak resident memory of this process, in MB.

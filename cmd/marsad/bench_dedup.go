@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,7 +17,6 @@ import (
 	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/importer"
 	"github.com/marsad/marsad/internal/pipeline"
-	"github.com/marsad/marsad/store/sqlite"
 )
 
 // benchDedupCmd measures the near-duplicate stage as the store grows: the
@@ -39,20 +37,11 @@ func (a *app) benchDedupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := os.MkdirTemp("", "marsad-bench-")
+			db, done, err := openBenchStore(ctx, keep)
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(dir)
-			path := filepath.Join(dir, "bench.db")
-			if keep != "" {
-				path = keep
-			}
-			db, err := sqlite.Open(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			an := analyzer.New()
 			// Only the dedup stage: the figures are its own.
 			p := pipeline.New(db, an, pipeline.WithLogger(a.log),
