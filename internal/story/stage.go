@@ -36,8 +36,6 @@ type Tx interface {
 	NextStoryID(ctx context.Context) (int64, error)
 	// StoriesSeen returns the stories with last_seen in [from, to).
 	StoriesSeen(ctx context.Context, from, to time.Time) ([]*State, error)
-	// StoriesByID returns the stories with these ids (missing ones are left out).
-	StoriesByID(ctx context.Context, ids []int64) ([]*State, error)
 	// CopyStories maps each of articles that belongs to a copy group (dedup
 	// canonical_id links) to the group's canonical article and to the story
 	// of a member of the group already placed (0 if none).
@@ -294,8 +292,12 @@ func (s *Stage) cover(ctx context.Context, tx Tx, docs []*Doc) error {
 	return nil
 }
 
-// place assigns each doc: a copy joins the story of its copy group, any
-// other article is clustered.
+// place assigns each doc: a copy joins the story of its copy group while
+// that story is active (in the model's window), any other article is
+// clustered. A text republished weeks later starts or joins a story of its
+// own time: a story is an event, bounded in time, and old stories are never
+// brought back into the model, so its size stays bounded by the window
+// however many copies the archive holds.
 func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc) error {
 	ids := make([]int64, len(docs))
 	for i, d := range docs {
@@ -304,22 +306,6 @@ func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc) error {
 	canon, group, err := tx.CopyStories(ctx, ids)
 	if err != nil {
 		return err
-	}
-	var missing []int64
-	for _, id := range group {
-		if id != 0 && !s.m.Has(id) {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		sts, err := tx.StoriesByID(ctx, slices.Compact(missing))
-		if err != nil {
-			return err
-		}
-		for _, st := range sts {
-			s.m.Insert(st)
-		}
 	}
 	placed := map[int64]int64{} // copy group → story, for groups completed in this batch
 	for _, d := range docs {

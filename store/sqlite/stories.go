@@ -232,20 +232,6 @@ func (x *storyTx) StoriesSeen(ctx context.Context, from, to time.Time) ([]*story
 	return out, nil
 }
 
-// StoriesByID implements story.Tx.
-func (x *storyTx) StoriesByID(ctx context.Context, ids []int64) ([]*story.State, error) {
-	var out []*story.State
-	for start := 0; start < len(ids); start += storyInChunk {
-		chunk := ids[start:min(len(ids), start+storyInChunk)]
-		sts, err := x.queryStates(ctx, `SELECT `+storyStateColumns+` FROM stories WHERE id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...)
-		if err != nil {
-			return nil, fmt.Errorf("stories by id: %w", err)
-		}
-		out = append(out, sts...)
-	}
-	return out, nil
-}
-
 func int64Args(ids []int64) []any {
 	args := make([]any, len(ids))
 	for i, id := range ids {
