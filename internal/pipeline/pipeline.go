@@ -189,19 +189,6 @@ feed:
 // Commit saves prepared items in one transaction and runs the stages on the
 // newly inserted ones, in published order.
 func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
-	res, err := p.Save(ctx, items)
-	if err != nil {
-		return res, err
-	}
-	err = p.RunStages(ctx, &res)
-	return res, err
-}
-
-// Save saves prepared items in one transaction without running the stages;
-// RunStages must follow, batch after batch in the order of the saves. A
-// streaming door (the importer) saves the next batch while the stages work
-// on this one.
-func (p *Pipeline) Save(ctx context.Context, items []*Item) (Result, error) {
 	var res Result
 	if err := p.runCatchUp(ctx); err != nil {
 		return res, err
@@ -238,23 +225,14 @@ func (p *Pipeline) Save(ctx context.Context, items []*Item) (Result, error) {
 	slices.SortStableFunc(res.Inserted, func(a, b *Item) int {
 		return a.Article.Published.Compare(b.Article.Published)
 	})
-	return res, nil
-}
-
-// RunStages hands the newly inserted items of a saved batch to the stages,
-// in order, adding their timings to res.
-func (p *Pipeline) RunStages(ctx context.Context, res *Result) error {
-	if res.Timings == nil {
-		res.Timings = map[string]time.Duration{}
-	}
 	for _, st := range p.stages {
 		start := time.Now()
 		if err := st.Process(ctx, res.Inserted); err != nil {
-			return fmt.Errorf("pipeline stage %s: %w", st.Name(), err)
+			return res, fmt.Errorf("pipeline stage %s: %w", st.Name(), err)
 		}
 		res.Timings[st.Name()] += time.Since(start)
 	}
-	return nil
+	return res, nil
 }
 
 // runCatchUp lets every stage process what an earlier, interrupted run
