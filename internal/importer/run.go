@@ -14,7 +14,8 @@ import (
 type Options struct {
 	// BatchSize is the number of articles saved per transaction (default 500).
 	BatchSize int
-	// OnProblem is called for every bad line or refused article.
+	// OnProblem is called for every bad line or refused article; the
+	// returned Result counts them (Invalid) but does not keep them.
 	OnProblem func(msg string)
 	// OnBatch is called after each committed batch with the running totals.
 	OnBatch func(total pipeline.Result)
@@ -92,6 +93,9 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 		for _, pr := range b.res.Problems {
 			report(pr.String())
 		}
+		// Reported, not kept: an import of millions of bad lines must not
+		// hold them all in memory.
+		b.res.Problems = nil
 		res, err := p.Commit(ctx, b.items)
 		total.Add(b.res)
 		total.Add(res)
