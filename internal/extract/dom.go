@@ -155,10 +155,16 @@ func init() {
 	} {
 		endMarkers[foldMarker(s)] = true
 	}
+	for _, s := range []string{"كلمات دلالية", "الكلمات الدلالية", "كلمات مفتاحية", "الكلمات المفتاحية", "الوسوم", "وسوم", "tags"} {
+		tagMarkers[foldMarker(s)] = true
+	}
 	for _, s := range []string{"اقرأ أيضا", "اقرأ المزيد", "اقرأ كذلك", "شاهد أيضا", "طالع أيضا", "ذات صلة", "read more", "related", "see also", "also read"} {
 		inlineMarkers = append(inlineMarkers, foldMarker(s))
 	}
 }
+
+// tagMarkers label a box of publisher tags; their links are the tags.
+var tagMarkers = map[string]bool{}
 
 // isEndMarker reports whether a short text is one of the end markers.
 func isEndMarker(s string) bool {
@@ -199,7 +205,9 @@ var blockTags = map[atom.Atom]bool{
 // Arabic news sites append to articles and that readability scores as
 // content because they hold Arabic prose: a marker heading ("اقرأ أيضاً",
 // "مقالات مشابهة", "كلمات دلالية" ...) with the link list that follows it.
-func removeBoilerplate(doc *html.Node) {
+// It returns the texts of the links that followed a tag label ("كلمات
+// دلالية"): each link is one publisher tag, so tags never run together.
+func removeBoilerplate(doc *html.Node) (tags []string) {
 	var marked []*html.Node
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
@@ -237,6 +245,7 @@ func removeBoilerplate(doc *html.Node) {
 		if label.Type != html.ElementNode || label.DataAtom == atom.Body || label.DataAtom == atom.Html {
 			continue
 		}
+		isTags := tagMarkers[foldMarker(strings.TrimRight(strings.TrimSpace(t.Data), ":："))]
 		// The link list after the label: following siblings that are mostly links.
 		for s := label.NextSibling; s != nil; {
 			next := s.NextSibling
@@ -246,6 +255,9 @@ func removeBoilerplate(doc *html.Node) {
 				tot, linked, _ := textStats(s)
 				if plain := tot - linked; tot > 0 && (plain > 100 || plain*5 > tot) {
 					break
+				}
+				if isTags {
+					tags = append(tags, linkTexts(s)...)
 				}
 				s.Parent.RemoveChild(s)
 			}
@@ -267,6 +279,23 @@ func removeBoilerplate(doc *html.Node) {
 			parent = gp
 		}
 	}
+	return tags
+}
+
+// linkTexts returns the texts of the links in n (n itself included), in
+// document order.
+func linkTexts(n *html.Node) []string {
+	if n.Type == html.ElementNode && n.DataAtom == atom.A {
+		if t := collapseSpace(textOf(n)); t != "" {
+			return []string{t}
+		}
+		return nil
+	}
+	var out []string
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		out = append(out, linkTexts(c)...)
+	}
+	return out
 }
 
 // para is one paragraph being collected, with how much of it is link text.

@@ -81,13 +81,12 @@ func Extract(page []byte, pageURL string) (*Result, error) {
 		res.Author = "" // article:author is often a profile URL, not a name
 	}
 	res.CanonicalURL = resolve(base, firstNonEmpty(m.canonical, m.get("og:url"), m.ld.URL))
-	res.Tags = publisherTags(m)
 
 	pageDate := pickDate(m, pageURL)
 	if pageDate.IsZero() {
 		pageDate = findPageDate(doc)
 	}
-	removeBoilerplate(doc)
+	res.Tags = publisherTags(m, removeBoilerplate(doc))
 
 	p := readability.NewParser()
 	p.Logger = slog.New(slog.DiscardHandler)
@@ -268,10 +267,11 @@ func trimTail(paras []string) []string {
 	return paras
 }
 
-// publisherTags merges article:tag, news_keywords, JSON-LD keywords and
-// keywords, dropping repeats and "tags" that are really the whole title
-// (some sites put the headline in keywords).
-func publisherTags(m *meta) []string {
+// publisherTags merges article:tag, news_keywords, JSON-LD keywords,
+// keywords and the links of the page's tag box (boxTags), dropping repeats
+// and "tags" that are really the whole title (some sites put the headline in
+// keywords).
+func publisherTags(m *meta, boxTags []string) []string {
 	var raw []string
 	for _, t := range m.tags {
 		raw = append(raw, splitTags(t)...)
@@ -279,6 +279,7 @@ func publisherTags(m *meta) []string {
 	raw = append(raw, splitTags(m.props["news_keywords"])...)
 	raw = append(raw, m.ld.Keywords...)
 	raw = append(raw, splitTags(m.props["keywords"])...)
+	raw = append(raw, boxTags...)
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range raw {

@@ -131,7 +131,7 @@ const aggregatorPage = `<!doctype html><html lang="ar" dir="rtl"><head>
 <p>وأشار الوزير إلى أن الموسم الماضي شهد هطولات أقل من المعدل، ما يجعل تخزين كل قطرة أولوية للسنوات المقبلة.</p>
 <p><a href="/y">وزير الزراعة يدعو إلى ترشيد الري</a> <a href="/z">السدود تستقبل أولى السيول</a></p>
 <p>المصدر: وكالة الأنباء</p>
-<div class="tags"><span>كلمات دلالية:</span> <a href="/t/1">وزارة المياه</a> <a href="/t/2">السدود</a></div>
+<div class="tags"><span>كلمات دلالية:</span> <a href="/t/1">وزارة المياه</a> <a href="/t/2">السدود</a> <a href="/t/3">موسم الجفاف</a></div>
 <h3>إقرأ أيضاً:</h3>
 <p><a href="/r1">مشروع جديد لتحلية مياه البحر في الساحل</a></p>
 <h3>مقالات مشابهة</h3>
@@ -154,7 +154,7 @@ func TestExtractDropsArabicBoilerplateAndKeepsParagraphs(t *testing.T) {
 		{"title from og:title without the site name", res.Title == "الوزير يبحث خطة المياه"},
 		{"author from JSON-LD", res.Author == "سارة علي"},
 		{"date from JSON-LD", res.Published.Format("2006-01-02T15:04") == "2024-09-12T10:30"},
-		{"publisher tags merged without repeats", strings.Join(res.Tags, "|") == "وزارة المياه|السدود|الأمطار"},
+		{"publisher tags merged without repeats, each link of the tag box one tag", strings.Join(res.Tags, "|") == "وزارة المياه|السدود|الأمطار|موسم الجفاف"},
 		{"four body paragraphs are kept as four", countContaining(paras, "الوزير") >= 2 && len(paras) >= 4},
 		{"the paragraph after an inline read-also link is kept", strings.Contains(res.Text, "هطولات أقل من المعدل")},
 		{"the inline read-also line is dropped", !strings.Contains(res.Text, "الأمطار تعود")},
