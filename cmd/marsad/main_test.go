@@ -65,6 +65,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"search", "النفط OR المفاوضات", "--limit", "1"}, `^search: hits=2 ms=[0-9.]+$`},
 		{[]string{"stats"}, `^stats: articles=2 sources=2 feeds=0 stories=\d+ tags=0 copies=0$`},
 		{[]string{"analyze", "وزیر الخارجیة والمفاوضات ٩٠٪"}, `^وزير خارج مفاوض 90$`},
+		{[]string{"reindex"}, `^reindex: articles=2 copies=0 analyzer=\d+ seconds=[0-9.]+$`},
+		{[]string{"search", "وزیر والمفاوضات"}, `^search: hits=1 ms=[0-9.]+$`}, // the same after a reindex
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -10,11 +10,13 @@ import (
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/dedup"
+	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
-// reindexCmd rebuilds the search index and content hashes with the current
-// analyzer: needed when the analyzer's rules (and Version) change.
+// reindexCmd rebuilds what depends on the analyzer's terms — the search
+// index, content hashes and near-duplicate links — with the current
+// analyzer: needed when its rules (and Version) change.
 func (a *app) reindexCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "reindex",
@@ -62,10 +64,24 @@ func (a *app) reindexCmd() *cobra.Command {
 				return err
 			}
 			prog.Finish()
+			// Near-duplicate sketches were made of the old terms: rebuild
+			// them all, so old and new articles compare alike.
+			dd := dedupstage.New(db, dedup.DefaultConfig(), an.Terms)
+			if err := db.ResetDedup(ctx, dd.Name()); err != nil {
+				return err
+			}
+			if err := dd.CatchUp(ctx); err != nil {
+				return err
+			}
 			if err := db.SetMeta(ctx, analyzerVersionKey, fmt.Sprint(analyzer.Version)); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "reindex: articles=%d analyzer=%d seconds=%.2f\n", done, analyzer.Version, time.Since(start).Seconds())
+			st, err := db.Stats(ctx)
+			if err != nil {
+				return err
+			}
+			a.log.Info("stories keep their clusters; `marsad stories rebuild` re-clusters them with the new terms")
+			fmt.Fprintf(a.stdout, "reindex: articles=%d copies=%d analyzer=%d seconds=%.2f\n", done, st.Copies, analyzer.Version, time.Since(start).Seconds())
 			return nil
 		},
 	}

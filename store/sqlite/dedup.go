@@ -314,3 +314,31 @@ func setStageProgress(ctx context.Context, q execQuerier, stage string, id int64
 		ON CONFLICT (stage) DO UPDATE SET last_article_id = max(excluded.last_article_id, stage_progress.last_article_id)`, stage, id)
 	return err
 }
+
+// ResetDedup forgets every near-duplicate link and sketch, and the dedup
+// stage's progress, in one transaction: after an analyzer change the stored
+// shingles no longer compare with new ones, and the stage's catch-up then
+// rebuilds them all from the articles.
+func (db *DB) ResetDedup(ctx context.Context, stage string) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("reset dedup: %w", err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM dedup_keys`,
+		`DELETE FROM dedup_docs`,
+		`UPDATE articles SET canonical_id = NULL WHERE canonical_id IS NOT NULL`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("reset dedup: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM stage_progress WHERE stage = ?`, stage); err != nil {
+		return fmt.Errorf("reset dedup: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("reset dedup: %w", err)
+	}
+	return nil
+}
