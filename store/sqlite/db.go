@@ -187,3 +187,36 @@ func timeOrZero(sec int64) time.Time {
 	}
 	return time.Unix(sec, 0).UTC()
 }
+
+// stmtCache prepares each statement once per transaction and reuses it:
+// modernc's driver compiles every Exec and Query anew, which costs more
+// than the work itself for the small statements the stages run by the
+// thousand.
+type stmtCache struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func newStmtCache(tx *sql.Tx) stmtCache {
+	return stmtCache{tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
+// stmt returns the prepared form of query.
+func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := c.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := c.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = s
+	return s, nil
+}
+
+// close closes every prepared statement.
+func (c *stmtCache) close() {
+	for _, s := range c.stmts {
+		s.Close()
+	}
+}

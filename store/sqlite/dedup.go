@@ -23,7 +23,7 @@ func (db *DB) DedupBatch(ctx context.Context, stage string, upTo int64, fn func(
 		return fmt.Errorf("dedup batch: %w", err)
 	}
 	defer tx.Rollback()
-	x := &dedupIndex{tx: tx, stmts: map[string]*sql.Stmt{}}
+	x := &dedupIndex{stmtCache: newStmtCache(tx)}
 	defer x.close()
 	if err := fn(x); err != nil {
 		return err
@@ -37,13 +37,11 @@ func (db *DB) DedupBatch(ctx context.Context, stage string, upTo int64, fn func(
 	return nil
 }
 
-// dedupIndex implements dedup.Index over one transaction. modernc's driver
-// compiles every Exec and Query anew, which cost more than the work itself,
-// so statements are prepared once per batch and reused; lookups bind up to
-// inChunk values in one IN (...) and inserts write many rows per statement.
+// dedupIndex implements dedup.Index over one transaction. Lookups bind up
+// to inChunk values in one IN (...) and inserts write many rows per
+// statement, through statements prepared once per batch.
 type dedupIndex struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	stmtCache // x.tx is the transaction
 }
 
 // txQuerier is what the stage indexes need of a transaction (the story
@@ -58,24 +56,6 @@ type txQuerier interface {
 // (17,500 band keys) takes a few dozen statements, far below SQLite's
 // limit of 32,766 variables per statement.
 const inChunk = 500
-
-func (x *dedupIndex) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := x.stmts[query]; ok {
-		return s, nil
-	}
-	s, err := x.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	x.stmts[query] = s
-	return s, nil
-}
-
-func (x *dedupIndex) close() {
-	for _, s := range x.stmts {
-		s.Close()
-	}
-}
 
 // queryIn runs head IN (vals…) tail in chunks and calls scan on each row.
 func (x *dedupIndex) queryIn(ctx context.Context, head, tail string, vals []int64, scan func(*sql.Rows) error) error {
