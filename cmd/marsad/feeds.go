@@ -180,7 +180,7 @@ func ago(t time.Time) string {
 		return "never"
 	}
 	d := time.Until(t).Round(time.Second)
-	if d >= 0 {
+	if d > 0 {
 		return "in " + d.String()
 	}
 	return (-d).String() + " ago"
