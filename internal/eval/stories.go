@@ -126,6 +126,7 @@ func ClusterOnline(docs []*story.Doc, p story.Params, batchSize int) []int64 {
 		for i, d := range batch {
 			out[start+i] = m.Add(d).StoryID
 		}
+		m.Refine()
 		final := m.TakeChanges()
 		for i := range out[:start+len(batch)] {
 			for {

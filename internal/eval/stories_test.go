@@ -12,7 +12,7 @@ import (
 // TestStoriesFloor runs the eval stories command's path (fresh store, the
 // pipeline with dedup and story stages, batches of 100) and checks the
 // mean B-cubed F1 over both readings stays above a floor a little under
-// the measured 0.823 (0.800 for reading 1, 0.846 for reading 2).
+// the measured 0.835 (0.806 for reading 1, 0.863 for reading 2).
 func TestStoriesFloor(t *testing.T) {
 	g1, err := eval.ReadStoryGold(testdata.Path(t, "story_gold/ant_2018-04-12_15.jsonl"))
 	if err != nil {
@@ -42,7 +42,7 @@ func TestStoriesFloor(t *testing.T) {
 		t.Logf("%s: %s", g.Name, s.Format())
 		mean += s.BF1 / 2
 	}
-	if mean < 0.81 {
-		t.Errorf("mean B-cubed F1 %.4f, want ≥ 0.81", mean)
+	if mean < 0.825 {
+		t.Errorf("mean B-cubed F1 %.4f, want ≥ 0.825", mean)
 	}
 }

@@ -192,6 +192,7 @@ func (s *Stage) plan(ctx context.Context, tx Tx, docs []*Doc, count bool) (*batc
 	if err := s.place(ctx, tx, docs); err != nil {
 		return nil, err
 	}
+	s.m.Refine()
 	b.ch = s.m.TakeChanges()
 	if s.counted-s.saved >= checkpointEvery {
 		b.ch.DocFreq, b.ch.Counted = s.m.DocFreq(), s.counted
