@@ -181,3 +181,23 @@ func TestParamsSet(t *testing.T) {
 		})
 	}
 }
+
+// Reactions to a dominant story join it, also those that arrived alone
+// before the story had gathered their words and join only on Refine's
+// second look (the Damascus crowds, alone without Refine). Both readings
+// of story_gold put them in the strike story.
+func TestReactionsJoinDominantStory(t *testing.T) {
+	got := window(t)
+	const strike = "ant-AL-internationalNews-915-20180414" // Trump: "mission accomplished"
+	for _, tc := range []struct{ name, id string }{
+		{"Damascus crowds after the strikes", "ant-SK-middleEast-1028-20180414"},
+		{"Khamenei: the attack on Syria is a crime", "ant-CN-middleEast-620-20180414"},
+		{"14 April: the strikes revive historical memories", "ant-SK-middleEast-1027-20180414"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got[tc.id] == 0 || got[tc.id] != got[strike] {
+				t.Errorf("%s in story %d, the strike story is %d", tc.id, got[tc.id], got[strike])
+			}
+		})
+	}
+}
