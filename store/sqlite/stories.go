@@ -37,7 +37,7 @@ func (db *DB) storyTx(ctx context.Context, readOnly bool, fn func(story.Tx) erro
 		return fmt.Errorf("story tx: %w", err)
 	}
 	defer tx.Rollback()
-	x := &storyTx{tx: tx, stmts: map[string]*sql.Stmt{}, readOnly: readOnly}
+	x := &storyTx{stmtCache: newStmtCache(tx), readOnly: readOnly}
 	defer x.close()
 	if err := fn(x); err != nil {
 		return err
@@ -48,35 +48,15 @@ func (db *DB) storyTx(ctx context.Context, readOnly bool, fn func(story.Tx) erro
 	return nil
 }
 
-// storyTx implements story.Tx. modernc's driver compiles every statement
-// anew, which costs more than the work itself, so statements are prepared
-// once per transaction and reused, and lookups bind many ids at once.
+// storyTx implements story.Tx. Statements are prepared once per
+// transaction (stmtCache) and lookups bind many ids at once.
 type storyTx struct {
-	tx       *sql.Tx
-	stmts    map[string]*sql.Stmt
-	readOnly bool // StoryRead: Save is refused
+	stmtCache      // x.tx is the transaction
+	readOnly  bool // StoryRead: Save is refused
 }
 
 // storyInChunk is how many ids one IN (...) lookup binds.
 const storyInChunk = 500
-
-func (x *storyTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := x.stmts[query]; ok {
-		return s, nil
-	}
-	s, err := x.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	x.stmts[query] = s
-	return s, nil
-}
-
-func (x *storyTx) close() {
-	for _, s := range x.stmts {
-		s.Close()
-	}
-}
 
 func (x *storyTx) exec(ctx context.Context, query string, args ...any) error {
 	s, err := x.stmt(ctx, query)
