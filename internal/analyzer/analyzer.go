@@ -84,12 +84,12 @@ func (sc *scanner) next() (start, end int, kind TokenKind, ok bool) {
 	for sc.pos < len(s) {
 		c := s[sc.pos]
 		if c < utf8.RuneSelf {
-			f, cls = foldRune(rune(c))
+			_, cls = foldRune(rune(c))
 			size = 1
 		} else {
 			var r rune
 			r, size = utf8.DecodeRuneInString(s[sc.pos:])
-			f, cls = foldRune(r)
+			_, cls = foldRune(r)
 		}
 		if cls == clsArabic || cls == clsLatin || cls == clsDigit {
 			break

@@ -3,7 +3,6 @@ package analyzer
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -130,5 +129,5 @@ func TestGenerateRadicalList(t *testing.T) {
 	if err := os.WriteFile("radical_gen.txt", []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Log(fmt.Sprintf("radical_gen.txt: %d words", len(out)))
+	t.Logf("radical_gen.txt: %d words", len(out))
 }

@@ -300,10 +300,10 @@ func linkTexts(n *html.Node) []string {
 
 // para is one paragraph being collected, with how much of it is link text.
 type para struct {
-	b              strings.Builder
-	runes, linked  int
-	links          int
-	inItem, header bool
+	b             strings.Builder
+	runes, linked int
+	links         int
+	inItem        bool
 }
 
 // paragraphs turns the readability output into paragraphs: every block

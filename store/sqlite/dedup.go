@@ -44,14 +44,6 @@ type dedupIndex struct {
 	stmtCache // x.tx is the transaction
 }
 
-// txQuerier is what the stage indexes need of a transaction (the story
-// index in stories.go uses it too).
-type txQuerier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // inChunk is how many values one statement binds: a batch of 500 articles
 // (17,500 band keys) takes a few dozen statements, far below SQLite's
 // limit of 32,766 variables per statement.
