@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/marsad/marsad/internal/analyzer"
-	"github.com/marsad/marsad/internal/dedup"
-	"github.com/marsad/marsad/internal/dedup/dedupstage"
+	"github.com/marsad/marsad/internal/ingest"
 	"github.com/marsad/marsad/internal/pipeline"
-	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
@@ -50,11 +48,7 @@ func checkAnalyzerVersion(ctx context.Context, db *sqlite.DB) error {
 
 // newPipeline wires the one pipeline every door uses, with its stages.
 func (a *app) newPipeline(db *sqlite.DB, an *analyzer.Analyzer) *pipeline.Pipeline {
-	return pipeline.New(db, an, pipeline.WithLogger(a.log), pipeline.WithClock(time.Now),
-		pipeline.WithStages(
-			dedupstage.New(db, dedup.DefaultConfig(), an.Terms),
-			story.NewStage(db, story.DefaultParams(), an.Terms),
-		))
+	return ingest.New(db, an, pipeline.WithLogger(a.log))
 }
 
 // newBatcher returns the pipeline behind a Batcher, for doors with many

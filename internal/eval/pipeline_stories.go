@@ -8,7 +8,7 @@ import (
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/dedup"
-	"github.com/marsad/marsad/internal/dedup/dedupstage"
+	"github.com/marsad/marsad/internal/ingest"
 	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/store/sqlite"
@@ -25,10 +25,7 @@ func StoriesThroughPipeline(ctx context.Context, dir string, items []NewsItem, p
 	}
 	defer db.Close()
 	an := analyzer.New()
-	pl := pipeline.New(db, an, pipeline.WithStages(
-		dedupstage.New(db, dedup.DefaultConfig(), an.Terms),
-		story.NewStage(db, p, an.Terms),
-	))
+	pl := pipeline.New(db, an, pipeline.WithStages(ingest.Stages(db, an, p)...))
 	for start := 0; start < len(items); start += batchSize {
 		var raws []*marsad.RawArticle
 		for _, it := range items[start:min(len(items), start+batchSize)] {

@@ -14,11 +14,9 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
-	"github.com/marsad/marsad/internal/dedup"
-	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/fetch"
+	"github.com/marsad/marsad/internal/ingest"
 	"github.com/marsad/marsad/internal/pipeline"
-	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
@@ -36,9 +34,7 @@ func BenchmarkPollPass1000FeedsPipeline(b *testing.B) {
 	benchmarkPollPass(b, func(db *sqlite.DB) countingIngester {
 		an := analyzer.New()
 		// The same wiring as `marsad poll`: a Batcher gathers the workers' feeds.
-		bt := pipeline.NewBatcher(pipeline.New(db, an, pipeline.WithStages(
-			dedupstage.New(db, dedup.DefaultConfig(), an.Terms),
-			story.NewStage(db, story.DefaultParams(), an.Terms))), 500, 250*time.Millisecond)
+		bt := pipeline.NewBatcher(ingest.New(db, an), 500, 250*time.Millisecond)
 		go bt.Run(b.Context())
 		return &pipelineCounter{p: bt}
 	})

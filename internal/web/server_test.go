@@ -15,10 +15,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
-	"github.com/marsad/marsad/internal/dedup"
-	"github.com/marsad/marsad/internal/dedup/dedupstage"
-	"github.com/marsad/marsad/internal/pipeline"
-	"github.com/marsad/marsad/internal/story"
+	"github.com/marsad/marsad/internal/ingest"
 	"github.com/marsad/marsad/internal/web"
 	"github.com/marsad/marsad/store/sqlite"
 )
@@ -33,9 +30,7 @@ func newServer(t *testing.T) (*httptest.Server, []int64) {
 	t.Cleanup(func() { db.Close() })
 	an := analyzer.New()
 	day := time.Date(2024, 9, 11, 9, 0, 0, 0, time.UTC)
-	p := pipeline.New(db, an, pipeline.WithStages(
-		dedupstage.New(db, dedup.DefaultConfig(), an.Terms),
-		story.NewStage(db, story.DefaultParams(), an.Terms)))
+	p := ingest.New(db, an)
 	res, err := p.Ingest(ctx, []*marsad.RawArticle{
 		{URL: "https://cnn.example/a", Source: "cnn", SourceName: "CNN Arabic", Published: day,
 			Title: "بلينكن يبحث مع أمير قطر جهود وقف إطلاق النار",
