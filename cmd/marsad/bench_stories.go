@@ -2,8 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/eval"
-	"github.com/marsad/marsad/store/sqlite"
 )
 
 // benchStoriesCmd shows that the story stage costs the same per article
@@ -38,23 +36,16 @@ func (a *app) benchStoriesCmd() *cobra.Command {
 			if len(items) == 0 {
 				return fmt.Errorf("bench stories: no articles in %s", strings.Join(args, ", "))
 			}
-			first, last := items[0].Published, items[0].Published
-			for _, it := range items {
-				first, last = minTime(first, it.Published), maxTime(last, it.Published)
-			}
+			byTime := func(x, y eval.NewsItem) int { return x.Published.Compare(y.Published) }
+			first, last := slices.MinFunc(items, byTime).Published, slices.MaxFunc(items, byTime).Published
 			// Each copy starts 30 days after the previous one ended, so
 			// that its stories never meet the previous copy's.
 			shift := last.Sub(first) + 30*24*time.Hour
-			dir, err := os.MkdirTemp("", "marsad-bench-stories-")
+			db, done, err := openBenchStore(ctx, "")
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(dir)
-			db, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			p := a.newPipeline(db, analyzer.New())
 			var firstMS, lastMS float64
 			stored := 0
@@ -101,18 +92,4 @@ func (a *app) benchStoriesCmd() *cobra.Command {
 	cmd.Flags().IntVar(&copies, "copies", 10, "times the corpus is imported (the last copy runs on a store this many times bigger)")
 	cmd.Flags().IntVar(&batch, "batch", 500, "articles per pipeline batch (as import)")
 	return cmd
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
