@@ -126,64 +126,60 @@ words of each title, and runs every query ROUNDS times: parse, search (BM25,
 total count) and snippets of the first LIMIT hits, as "marsad search" does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			an := analyzer.New()
-			queries, err := titleQueries(cmd, db, an, n, seed)
-			if err != nil {
-				return err
-			}
-			var lat []time.Duration
-			hitsTotal := 0
-			type slowQuery struct {
-				d    time.Duration
-				hits int
-			}
-			slow := map[string]slowQuery{}
-			for r := 0; r < rounds; r++ {
-				for _, qs := range queries {
-					start := time.Now()
-					q, err := search.Parse(qs, an)
-					if err != nil {
-						return fmt.Errorf("query %q: %w", qs, err)
-					}
-					q.Request.Limit = limit
-					hits, total, err := db.Search(ctx, q.Request)
-					if err != nil {
-						return err
-					}
-					for _, h := range hits {
-						_ = search.Highlight(an, h.Article.Title, q.Terms)
-						_ = search.Snippet(an, h.Article.Body, q.Terms, 30)
-					}
-					d := time.Since(start)
-					lat = append(lat, d)
-					if r == 0 {
-						hitsTotal += total
-					}
-					if d > slow[qs].d {
-						slow[qs] = slowQuery{d, total}
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				an := analyzer.New()
+				queries, err := titleQueries(cmd, db, an, n, seed)
+				if err != nil {
+					return err
+				}
+				var lat []time.Duration
+				hitsTotal := 0
+				type slowQuery struct {
+					d    time.Duration
+					hits int
+				}
+				slow := map[string]slowQuery{}
+				for r := 0; r < rounds; r++ {
+					for _, qs := range queries {
+						start := time.Now()
+						q, err := search.Parse(qs, an)
+						if err != nil {
+							return fmt.Errorf("query %q: %w", qs, err)
+						}
+						q.Request.Limit = limit
+						hits, total, err := db.Search(ctx, q.Request)
+						if err != nil {
+							return err
+						}
+						for _, h := range hits {
+							_ = search.Highlight(an, h.Article.Title, q.Terms)
+							_ = search.Snippet(an, h.Article.Body, q.Terms, 30)
+						}
+						d := time.Since(start)
+						lat = append(lat, d)
+						if r == 0 {
+							hitsTotal += total
+						}
+						if d > slow[qs].d {
+							slow[qs] = slowQuery{d, total}
+						}
 					}
 				}
-			}
-			slices.Sort(lat)
-			if showSlow > 0 {
-				keys := slices.SortedFunc(maps.Keys(slow), func(x, y string) int { return cmp.Compare(slow[y].d, slow[x].d) })
-				for _, k := range keys[:min(showSlow, len(keys))] {
-					fmt.Fprintf(a.stdout, "slow: %.3f ms hits=%d %s\n", float64(slow[k].d.Microseconds())/1000, slow[k].hits, k)
+				slices.Sort(lat)
+				if showSlow > 0 {
+					keys := slices.SortedFunc(maps.Keys(slow), func(x, y string) int { return cmp.Compare(slow[y].d, slow[x].d) })
+					for _, k := range keys[:min(showSlow, len(keys))] {
+						fmt.Fprintf(a.stdout, "slow: %.3f ms hits=%d %s\n", float64(slow[k].d.Microseconds())/1000, slow[k].hits, k)
+					}
 				}
-			}
-			pct := func(p float64) float64 {
-				return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-			}
-			fmt.Fprintf(a.stdout, "bench search: queries=%d rounds=%d mean_hits=%.0f median_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
-				len(queries), rounds, float64(hitsTotal)/float64(len(queries)), pct(0.5), pct(0.9), pct(0.99),
-				float64(lat[len(lat)-1].Microseconds())/1000)
-			return nil
+				pct := func(p float64) float64 {
+					return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+				}
+				fmt.Fprintf(a.stdout, "bench search: queries=%d rounds=%d mean_hits=%.0f median_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
+					len(queries), rounds, float64(hitsTotal)/float64(len(queries)), pct(0.5), pct(0.9), pct(0.99),
+					float64(lat[len(lat)-1].Microseconds())/1000)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&n, "queries", 50, "number of queries")

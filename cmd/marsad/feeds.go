@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad/store/sqlite"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/feeds"
@@ -93,21 +96,17 @@ func (a *app) feedsCmd() *cobra.Command {
 		Short: "Write the followed feeds as OPML to standard output",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			list, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
-			if err != nil {
-				return err
-			}
-			var out []feeds.OPMLFeed
-			for _, f := range list {
-				out = append(out, feeds.OPMLFeed{Title: firstNonEmpty(f.Title, f.SourceName), XMLURL: f.URL, HTMLURL: f.SiteURL, Category: f.SourceName})
-			}
-			return feeds.WriteOPML(a.stdout, "marsad feeds", out)
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				list, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
+				if err != nil {
+					return err
+				}
+				var out []feeds.OPMLFeed
+				for _, f := range list {
+					out = append(out, feeds.OPMLFeed{Title: firstNonEmpty(f.Title, f.SourceName), XMLURL: f.URL, HTMLURL: f.SiteURL, Category: f.SourceName})
+				}
+				return feeds.WriteOPML(a.stdout, "marsad feeds", out)
+			})
 		},
 	}
 	list := &cobra.Command{
@@ -115,23 +114,19 @@ func (a *app) feedsCmd() *cobra.Command {
 		Short: "Show every feed with its health",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			list, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSOURCE\tURL\tLAST SUCCESS\tNEXT POLL\tINTERVAL\tERRORS\tITEMS\tLAST ERROR")
-			for _, f := range list {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", f.ID, f.Source, f.URL, ago(f.LastSuccess), ago(f.NextPoll),
-					f.Interval, f.ErrorCount, f.ItemsSeen, truncate(f.LastError, 80))
-			}
-			return tw.Flush()
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				list, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSOURCE\tURL\tLAST SUCCESS\tNEXT POLL\tINTERVAL\tERRORS\tITEMS\tLAST ERROR")
+				for _, f := range list {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", f.ID, f.Source, f.URL, ago(f.LastSuccess), ago(f.NextPoll),
+						f.Interval, f.ErrorCount, f.ItemsSeen, truncate(f.LastError, 80))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(add, imp, export, list)

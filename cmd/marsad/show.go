@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad/store/sqlite"
 
 	"github.com/marsad/marsad"
 )
@@ -19,73 +22,70 @@ func (a *app) showCmd() *cobra.Command {
 		Short: "Print one article",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			var art *marsad.Article
-			if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
-				art, err = db.FindArticleByID(ctx, id)
-			} else {
-				art, err = db.FindArticleByURL(ctx, args[0])
-			}
-			if err != nil {
-				return err
-			}
-			copies, err := db.FindCopies(ctx, art.ID)
-			if err != nil {
-				return err
-			}
-			var story *marsad.Story
-			if art.StoryID != 0 {
-				if story, err = db.FindStoryByID(ctx, art.StoryID); err != nil && marsad.ErrorCode(err) != marsad.ENOTFOUND {
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				var art *marsad.Article
+				var err error
+				if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
+					art, err = db.FindArticleByID(ctx, id)
+				} else {
+					art, err = db.FindArticleByURL(ctx, args[0])
+				}
+				if err != nil {
 					return err
 				}
-			}
-			if asJSON {
-				type copyRef struct {
-					ID        int64     `json:"id"`
-					URL       string    `json:"url"`
-					Source    string    `json:"source"`
-					Published time.Time `json:"published"`
+				copies, err := db.FindCopies(ctx, art.ID)
+				if err != nil {
+					return err
 				}
-				out := struct {
-					*marsad.Article
-					Copies []copyRef     `json:"copies"`
-					Story  *marsad.Story `json:"story,omitempty"`
-				}{Article: art, Copies: []copyRef{}, Story: story}
-				for _, c := range copies {
-					out.Copies = append(out.Copies, copyRef{c.ID, c.URL, c.Source, c.Published})
+				var story *marsad.Story
+				if art.StoryID != 0 {
+					if story, err = db.FindStoryByID(ctx, art.StoryID); err != nil && marsad.ErrorCode(err) != marsad.ENOTFOUND {
+						return err
+					}
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
-			}
-			fmt.Fprintf(a.stdout, "%s\n%s · %s", art.Title, art.SourceName, art.Published.Format("2006-01-02 15:04 MST"))
-			if art.Author != "" {
-				fmt.Fprintf(a.stdout, " · %s", art.Author)
-			}
-			fmt.Fprintf(a.stdout, "\n%s\n", art.URL)
-			if len(art.Tags) > 0 {
-				fmt.Fprintf(a.stdout, "tags: %s\n", strings.Join(art.Tags, " · "))
-			}
-			fmt.Fprintln(a.stdout)
-			for _, p := range art.Paragraphs() {
-				fmt.Fprintf(a.stdout, "%s\n\n", p)
-			}
-			if len(copies) > 0 {
-				fmt.Fprintln(a.stdout, "also published by:")
-				for _, c := range copies {
-					fmt.Fprintf(a.stdout, "  %s · %s · id %d · %s\n", c.SourceName, c.Published.Format("2006-01-02 15:04"), c.ID, c.URL)
+				if asJSON {
+					type copyRef struct {
+						ID        int64     `json:"id"`
+						URL       string    `json:"url"`
+						Source    string    `json:"source"`
+						Published time.Time `json:"published"`
+					}
+					out := struct {
+						*marsad.Article
+						Copies []copyRef     `json:"copies"`
+						Story  *marsad.Story `json:"story,omitempty"`
+					}{Article: art, Copies: []copyRef{}, Story: story}
+					for _, c := range copies {
+						out.Copies = append(out.Copies, copyRef{c.ID, c.URL, c.Source, c.Published})
+					}
+					enc := json.NewEncoder(a.stdout)
+					enc.SetEscapeHTML(false)
+					enc.SetIndent("", "  ")
+					return enc.Encode(out)
 				}
-			}
-			if story != nil {
-				fmt.Fprintf(a.stdout, "story %d: %s (%d articles, %d outlets)\n", story.ID, story.Title, story.Articles, story.Outlets)
-			}
-			return nil
+				fmt.Fprintf(a.stdout, "%s\n%s · %s", art.Title, art.SourceName, art.Published.Format("2006-01-02 15:04 MST"))
+				if art.Author != "" {
+					fmt.Fprintf(a.stdout, " · %s", art.Author)
+				}
+				fmt.Fprintf(a.stdout, "\n%s\n", art.URL)
+				if len(art.Tags) > 0 {
+					fmt.Fprintf(a.stdout, "tags: %s\n", strings.Join(art.Tags, " · "))
+				}
+				fmt.Fprintln(a.stdout)
+				for _, p := range art.Paragraphs() {
+					fmt.Fprintf(a.stdout, "%s\n\n", p)
+				}
+				if len(copies) > 0 {
+					fmt.Fprintln(a.stdout, "also published by:")
+					for _, c := range copies {
+						fmt.Fprintf(a.stdout, "  %s · %s · id %d · %s\n", c.SourceName, c.Published.Format("2006-01-02 15:04"), c.ID, c.URL)
+					}
+				}
+				if story != nil {
+					fmt.Fprintf(a.stdout, "story %d: %s (%d articles, %d outlets)\n", story.ID, story.Title, story.Articles, story.Outlets)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
@@ -98,20 +98,16 @@ func (a *app) statsCmd() *cobra.Command {
 		Short: "Count what the store holds",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			st, err := db.Stats(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "store: %s\n", db.Path())
-			fmt.Fprintf(a.stdout, "stats: articles=%d sources=%d feeds=%d stories=%d tags=%d copies=%d\n",
-				st.Articles, st.Sources, st.Feeds, st.Stories, st.Tags, st.Copies)
-			return nil
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				st, err := db.Stats(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "store: %s\n", db.Path())
+				fmt.Fprintf(a.stdout, "stats: articles=%d sources=%d feeds=%d stories=%d tags=%d copies=%d\n",
+					st.Articles, st.Sources, st.Feeds, st.Stories, st.Tags, st.Copies)
+				return nil
+			})
 		},
 	}
 }

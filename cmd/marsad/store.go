@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/spf13/cobra"
 	"time"
 
 	"github.com/marsad/marsad/internal/analyzer"
@@ -58,4 +59,16 @@ func (a *app) newBatcher(ctx context.Context, db *sqlite.DB, an *analyzer.Analyz
 	b := pipeline.NewBatcher(a.newPipeline(db, an), 500, 250*time.Millisecond)
 	go b.Run(ctx)
 	return b
+}
+
+// withStore runs fn with the store named by --db, closed when fn returns:
+// what most commands do.
+func (a *app) withStore(cmd *cobra.Command, fn func(ctx context.Context, db *sqlite.DB) error) error {
+	ctx := cmd.Context()
+	db, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(ctx, db)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/story"
+	"github.com/marsad/marsad/store/sqlite"
 )
 
 // storiesCmd lists, shows and rebuilds stories.
@@ -20,21 +22,18 @@ func (a *app) storiesCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List stories, latest first",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			sts, total, err := db.FindStories(cmd.Context(), marsad.StoryFilter{MinArticles: minArticles, Limit: limit})
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			for _, s := range sts {
-				fmt.Fprintf(w, "%d\t%s\t%d articles\t%d outlets\t%s\n", s.ID, s.LastSeen.Format(time.RFC3339), s.Articles, s.Outlets, s.Title)
-			}
-			fmt.Fprintf(w, "%d of %d stories\n", len(sts), total)
-			return nil
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				sts, total, err := db.FindStories(ctx, marsad.StoryFilter{MinArticles: minArticles, Limit: limit})
+				if err != nil {
+					return err
+				}
+				w := cmd.OutOrStdout()
+				for _, s := range sts {
+					fmt.Fprintf(w, "%d\t%s\t%d articles\t%d outlets\t%s\n", s.ID, s.LastSeen.Format(time.RFC3339), s.Articles, s.Outlets, s.Title)
+				}
+				fmt.Fprintf(w, "%d of %d stories\n", len(sts), total)
+				return nil
+			})
 		},
 	}
 	list.Flags().IntVar(&limit, "limit", 50, "stories to print")
@@ -48,30 +47,27 @@ func (a *app) storiesCmd() *cobra.Command {
 			if err != nil {
 				return marsad.Errorf(marsad.EINVALID, "story id %q is not a number", args[0])
 			}
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			s, err := db.FindStoryByID(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			arts, _, err := db.FindArticles(cmd.Context(), marsad.ArticleFilter{StoryID: &id})
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "story %d: %s\n%s – %s, %d articles, %d outlets\n", s.ID, s.Title,
-				s.FirstSeen.Format(time.RFC3339), s.LastSeen.Format(time.RFC3339), s.Articles, s.Outlets)
-			for _, ar := range arts {
-				copyOf := ""
-				if ar.CanonicalID != 0 {
-					copyOf = fmt.Sprintf("\t(copy of %d)", ar.CanonicalID)
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				s, err := db.FindStoryByID(ctx, id)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(w, "  %d\t%s\t%s\t%s%s\n", ar.ID, ar.Published.Format(time.RFC3339), ar.Source, ar.Title, copyOf)
-			}
-			return nil
+				arts, _, err := db.FindArticles(ctx, marsad.ArticleFilter{StoryID: &id})
+				if err != nil {
+					return err
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "story %d: %s\n%s – %s, %d articles, %d outlets\n", s.ID, s.Title,
+					s.FirstSeen.Format(time.RFC3339), s.LastSeen.Format(time.RFC3339), s.Articles, s.Outlets)
+				for _, ar := range arts {
+					copyOf := ""
+					if ar.CanonicalID != 0 {
+						copyOf = fmt.Sprintf("\t(copy of %d)", ar.CanonicalID)
+					}
+					fmt.Fprintf(w, "  %d\t%s\t%s\t%s%s\n", ar.ID, ar.Published.Format(time.RFC3339), ar.Source, ar.Title, copyOf)
+				}
+				return nil
+			})
 		},
 	}
 	var from, to string
@@ -79,7 +75,6 @@ func (a *app) storiesCmd() *cobra.Command {
 		Use:   "rebuild [--from DATE --to DATE]",
 		Short: "Re-cluster the articles published in a time range, in published order",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
 			f, t := time.Unix(0, 0).UTC(), time.Now().AddDate(100, 0, 0)
 			var err error
 			if from != "" {
@@ -92,24 +87,21 @@ func (a *app) storiesCmd() *cobra.Command {
 					return marsad.Errorf(marsad.EINVALID, "--to %q: want YYYY-MM-DD", to)
 				}
 			}
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if err := db.ClearStories(ctx, f, t); err != nil {
-				return err
-			}
-			arts, _, err := db.FindArticles(ctx, marsad.ArticleFilter{From: f, To: t})
-			if err != nil {
-				return err
-			}
-			st := story.NewStage(db, story.DefaultParams(), analyzer.New().Terms)
-			if err := st.Rebuild(ctx, arts, 500); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "stories rebuild: articles=%d\n", len(arts))
-			return nil
+			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+				if err := db.ClearStories(ctx, f, t); err != nil {
+					return err
+				}
+				arts, _, err := db.FindArticles(ctx, marsad.ArticleFilter{From: f, To: t})
+				if err != nil {
+					return err
+				}
+				st := story.NewStage(db, story.DefaultParams(), analyzer.New().Terms)
+				if err := st.Rebuild(ctx, arts, 500); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "stories rebuild: articles=%d\n", len(arts))
+				return nil
+			})
 		},
 	}
 	rebuild.Flags().StringVar(&from, "from", "", "first day (YYYY-MM-DD, inclusive)")
