@@ -121,7 +121,6 @@ type Match struct {
 
 // Result is what the detector decided for one article.
 type Result struct {
-	Hash        uint64
 	Matches     []Match // verified, Jaccard ≥ threshold, best first
 	CanonicalID int64   // canonical article of the group (0: the article is canonical)
 	Relinked    int64   // a former canonical now pointing to this article (wire copy arrived later)
@@ -213,9 +212,6 @@ func (d *Detector) sketchAll(docs []Doc) []Sketch {
 // arrives after a paper's, writes in between.
 func (d *Detector) AddBatch(ctx context.Context, docs []Doc) ([]Result, error) {
 	results := make([]Result, len(docs))
-	for i, doc := range docs {
-		results[i].Hash = ContentHash(doc.BodyTerms)
-	}
 	sks := d.sketchAll(docs)
 
 	var keys []int64
