@@ -23,6 +23,7 @@ import (
 // Analyzer is what search needs of the Arabic analyzer.
 type Analyzer interface {
 	Terms(s string) []string
+	Normalize(s string) string
 }
 
 // Query is a parsed query: the request for the store and the positive terms
@@ -100,7 +101,7 @@ func Parse(q string, an Analyzer) (*Query, error) {
 			continue
 		}
 		if key, val, ok := strings.Cut(word, ":"); ok && val != "" {
-			handled, err := out.filter(strings.ToLower(key), val, neg)
+			handled, err := out.filter(strings.ToLower(key), val, neg, an)
 			if err != nil {
 				return nil, err
 			}
@@ -136,7 +137,7 @@ func Parse(q string, an Analyzer) (*Query, error) {
 
 // filter applies a key:value filter; handled is false when key is not a
 // filter name (the word is then searched as text, e.g. a URL).
-func (q *Query) filter(key, val string, neg bool) (handled bool, err error) {
+func (q *Query) filter(key, val string, neg bool, an Analyzer) (handled bool, err error) {
 	switch key {
 	case "source", "site":
 		if neg {
@@ -149,7 +150,7 @@ func (q *Query) filter(key, val string, neg bool) (handled bool, err error) {
 		}
 		return true, nil
 	case "from", "to":
-		t, err := parseDay(val)
+		t, err := parseDay(an.Normalize(val)) // ٢٠١٥-٠٨-٠٩ as 2015-08-09
 		if err != nil {
 			return true, marsad.Errorf(marsad.EINVALID, "query: %s:%s: %v", key, val, err)
 		}
@@ -164,12 +165,6 @@ func (q *Query) filter(key, val string, neg bool) (handled bool, err error) {
 }
 
 func parseDay(s string) (time.Time, error) {
-	s = strings.Map(func(r rune) rune {
-		if r >= '٠' && r <= '٩' {
-			return '0' + (r - '٠')
-		}
-		return r
-	}, s)
 	for _, l := range []string{"2006-01-02", "2006-01", "2006"} {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, nil
