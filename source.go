@@ -2,6 +2,7 @@ package marsad
 
 import (
 	"context"
+	"net/url"
 	"strings"
 )
 
@@ -34,4 +35,17 @@ func SplitParagraphs(text string) []string {
 		}
 	}
 	return out
+}
+
+// DomainOf returns the outlet domain of the first of urls that has a host:
+// lower-cased, without port and without a leading "www.". It is the default
+// key of a source that arrives without one (a feed, an imported article), so
+// an outlet's feed and its articles land on the same source.
+func DomainOf(urls ...string) string {
+	for _, raw := range urls {
+		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && u.Hostname() != "" {
+			return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+		}
+	}
+	return ""
 }

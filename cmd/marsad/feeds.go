@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -151,13 +149,7 @@ func importFeeds(cmd *cobra.Command, db marsad.FeedService, list []feeds.OPMLFee
 
 // feedFor builds a feed whose source is keyed by the site's host.
 func feedFor(feedURL, title, siteURL string) *marsad.Feed {
-	host := ""
-	for _, s := range []string{siteURL, feedURL} {
-		if u, err := url.Parse(s); err == nil && u.Host != "" {
-			host = strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
-			break
-		}
-	}
+	host := marsad.DomainOf(siteURL, feedURL)
 	return &marsad.Feed{URL: feedURL, Title: title, SiteURL: siteURL, Source: host, SourceName: firstNonEmpty(title, host)}
 }
 

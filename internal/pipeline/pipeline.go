@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -200,7 +199,7 @@ func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 	for i, it := range items {
 		batch[i] = &marsad.ArticleInput{
 			Article:    it.Article,
-			Source:     &marsad.Source{Key: it.Article.Source, Name: it.Article.SourceName, Domain: hostOf(it.Article.URL)},
+			Source:     &marsad.Source{Key: it.Article.Source, Name: it.Article.SourceName, Domain: marsad.DomainOf(it.Article.URL)},
 			TitleTerms: strings.Join(it.TitleTerms, " "),
 			BodyTerms:  strings.Join(it.BodyTerms, " "),
 		}
@@ -310,7 +309,7 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 		return nil, "no text (no title, body, html or summary)", scratch
 	}
 	if a.Source == "" {
-		a.Source = hostOf(canon)
+		a.Source = marsad.DomainOf(canon)
 	}
 	if a.SourceName == "" {
 		a.SourceName = a.Source
@@ -360,12 +359,4 @@ func cleanTags(tags []string) []string {
 		out = append(out, t)
 	}
 	return out
-}
-
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimPrefix(u.Hostname(), "www.")
 }

@@ -99,7 +99,7 @@ func (db *DB) CreateFeed(ctx context.Context, f *marsad.Feed) error {
 		return fmt.Errorf("create feed %s: %w", f.URL, err)
 	}
 	defer tx.Rollback()
-	src := &marsad.Source{Key: f.Source, Name: f.SourceName, Domain: hostOf(f.SiteURL, f.URL)}
+	src := &marsad.Source{Key: f.Source, Name: f.SourceName, Domain: marsad.DomainOf(f.SiteURL, f.URL)}
 	if err := ensureSource(ctx, tx, src); err != nil {
 		return fmt.Errorf("create feed %s: %w", f.URL, err)
 	}
@@ -118,17 +118,6 @@ func (db *DB) CreateFeed(ctx context.Context, f *marsad.Feed) error {
 	}
 	f.ID, f.SourceID, f.Created, f.SourceName = id, src.ID, now, src.Name
 	return nil
-}
-
-// hostOf returns the host of the first parseable URL, without "www.".
-func hostOf(urls ...string) string {
-	for _, u := range urls {
-		if _, rest, ok := strings.Cut(u, "://"); ok {
-			h, _, _ := strings.Cut(rest, "/")
-			return strings.TrimPrefix(strings.ToLower(h), "www.")
-		}
-	}
-	return ""
 }
 
 // UpdateFeed applies upd. ENOTFOUND.
