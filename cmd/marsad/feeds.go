@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -101,7 +102,7 @@ func (a *app) feedsCmd() *cobra.Command {
 				}
 				var out []feeds.OPMLFeed
 				for _, f := range list {
-					out = append(out, feeds.OPMLFeed{Title: firstNonEmpty(f.Title, f.SourceName), XMLURL: f.URL, HTMLURL: f.SiteURL, Category: f.SourceName})
+					out = append(out, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.SourceName), XMLURL: f.URL, HTMLURL: f.SiteURL, Category: f.SourceName})
 				}
 				return feeds.WriteOPML(a.stdout, "marsad feeds", out)
 			})
@@ -150,16 +151,7 @@ func importFeeds(cmd *cobra.Command, db marsad.FeedService, list []feeds.OPMLFee
 // feedFor builds a feed whose source is keyed by the site's host.
 func feedFor(feedURL, title, siteURL string) *marsad.Feed {
 	host := marsad.DomainOf(siteURL, feedURL)
-	return &marsad.Feed{URL: feedURL, Title: title, SiteURL: siteURL, Source: host, SourceName: firstNonEmpty(title, host)}
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return &marsad.Feed{URL: feedURL, Title: title, SiteURL: siteURL, Source: host, SourceName: cmp.Or(title, host)}
 }
 
 func ago(t time.Time) string {
