@@ -76,9 +76,12 @@ func (a *app) evalStoriesCmd() *cobra.Command {
 					return err
 				}
 			}
-			pred, err := eval.StoriesThroughPipeline(ctx, dir, win, p, batch)
+			pred, rejected, err := eval.StoriesThroughPipeline(ctx, dir, win, p, batch)
 			if err != nil {
 				return err
+			}
+			if rejected > 0 {
+				fmt.Fprintf(w, "%d of %d articles rejected by the pipeline (each scored as a story of its own)\n", rejected, len(win))
 			}
 			if dump != "" {
 				if err := eval.WriteStoryLabels(dump, pred); err != nil {

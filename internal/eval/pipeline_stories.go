@@ -17,11 +17,13 @@ import (
 // StoriesThroughPipeline imports items (arrival order) into a fresh store in
 // dir through the pipeline with the dedup and story stages, batchSize per
 // batch, and returns the story of every item by corpus id (items sharing a
-// URL get the story of the stored copy).
-func StoriesThroughPipeline(ctx context.Context, dir string, items []NewsItem, p story.Params, batchSize int) (map[string]string, error) {
+// URL get the story of the stored copy). An item the pipeline rejects (no
+// title and no body, say) is its own story, "rejected:ID", so that a
+// score still counts it; rejected says how many there were.
+func StoriesThroughPipeline(ctx context.Context, dir string, items []NewsItem, p story.Params, batchSize int) (pred map[string]string, rejected int, err error) {
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "eval-stories.db"))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer db.Close()
 	an := analyzer.New()
@@ -33,20 +35,27 @@ func StoriesThroughPipeline(ctx context.Context, dir string, items []NewsItem, p
 				Source: it.Source, SourceName: it.Source, Published: it.Published, Category: it.Category, ID: it.ID, Lang: "ar"})
 		}
 		if _, err := pl.Ingest(ctx, raws); err != nil {
-			return nil, fmt.Errorf("eval stories import: %w", err)
+			return nil, 0, fmt.Errorf("eval stories import: %w", err)
 		}
 	}
-	pred := map[string]string{}
+	pred = map[string]string{}
 	for _, it := range items {
+		var a *marsad.Article
 		canon, err := dedup.CanonicalURL(it.URL)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			a, err = db.FindArticleByURL(ctx, canon)
 		}
-		a, err := db.FindArticleByURL(ctx, canon)
-		if err != nil {
-			return nil, fmt.Errorf("eval stories: %s: %w", it.ID, err)
+		switch {
+		case a == nil && (canon == "" || marsad.ErrorCode(err) == marsad.ENOTFOUND):
+			// The pipeline counted it and went on (an unusable URL, no
+			// title and no body).
+			pred[it.ID] = "rejected:" + it.ID
+			rejected++
+		case err != nil:
+			return nil, 0, fmt.Errorf("eval stories: %s: %w", it.ID, err)
+		default:
+			pred[it.ID] = fmt.Sprint(a.StoryID)
 		}
-		pred[it.ID] = fmt.Sprint(a.StoryID)
 	}
-	return pred, nil
+	return pred, rejected, nil
 }

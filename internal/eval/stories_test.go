@@ -32,9 +32,12 @@ func TestStoriesFloor(t *testing.T) {
 			win = append(win, it)
 		}
 	}
-	pred, err := eval.StoriesThroughPipeline(context.Background(), t.TempDir(), win, story.DefaultParams(), 100)
+	pred, rejected, err := eval.StoriesThroughPipeline(context.Background(), t.TempDir(), win, story.DefaultParams(), 100)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rejected > 0 {
+		t.Errorf("%d gold articles rejected by the pipeline", rejected)
 	}
 	var mean float64
 	for _, g := range []*eval.StoryGold{g1, g2} {
