@@ -114,19 +114,19 @@ func StoryDocs(items []NewsItem, terms func(string) []string) []*story.Doc {
 }
 
 // ClusterOnline clusters docs (in arrival order) with an in-memory model,
-// counting each batch of batchSize into the document frequencies before
-// assigning its members, as the pipeline stage does (without the store and
-// without dedup links). It returns the story of each doc.
+// counting each into the document frequencies just before placing it and
+// taking the changes every batchSize docs, as the pipeline stage does
+// (without the store and without dedup links). It returns the story of
+// each doc.
 func ClusterOnline(docs []*story.Doc, p story.Params, batchSize int) []int64 {
 	m := story.NewModel(p, nil, 1)
 	out := make([]int64, len(docs))
 	for start := 0; start < len(docs); start += batchSize {
 		batch := docs[start:min(len(docs), start+batchSize)]
-		m.Observe(batch)
 		for i, d := range batch {
+			m.Observe([]*story.Doc{d})
 			out[start+i] = m.Add(d).StoryID
 		}
-		m.Refine()
 		final := m.TakeChanges()
 		for i := range out[:start+len(batch)] {
 			for {

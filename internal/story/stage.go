@@ -168,19 +168,21 @@ func (s *Stage) plan(ctx context.Context, tx Tx, docs []*Doc, count bool) (*batc
 	if err != nil {
 		return nil, err
 	}
+	// fresh are the docs not yet counted into the document frequencies:
+	// place counts each just before placing it.
+	var fresh map[int64]bool
 	if count {
 		// A batch the stage placed already (a resumed run handing it
 		// over again) is not placed twice.
 		docs = slices.DeleteFunc(slices.Clone(docs), func(d *Doc) bool { return d.ID <= progress })
-		var fresh []*Doc
+		fresh = map[int64]bool{}
 		counted := s.counted
 		for _, d := range docs {
 			if d.ID > counted {
-				fresh = append(fresh, d)
+				fresh[d.ID] = true
 				s.counted = max(s.counted, d.ID)
 			}
 		}
-		s.m.Observe(fresh)
 	}
 	if len(docs) == 0 {
 		b.empty = true
@@ -189,10 +191,9 @@ func (s *Stage) plan(ctx context.Context, tx Tx, docs []*Doc, count bool) (*batc
 	if err := s.cover(ctx, tx, docs); err != nil {
 		return nil, err
 	}
-	if err := s.place(ctx, tx, docs); err != nil {
+	if err := s.place(ctx, tx, docs, fresh); err != nil {
 		return nil, err
 	}
-	s.m.Refine()
 	b.ch = s.m.TakeChanges()
 	if s.counted-s.saved >= checkpointEvery {
 		b.ch.DocFreq, b.ch.Counted = s.m.DocFreq(), s.counted
@@ -299,7 +300,7 @@ func (s *Stage) cover(ctx context.Context, tx Tx, docs []*Doc) error {
 // own time: a story is an event, bounded in time, and old stories are never
 // brought back into the model, so its size stays bounded by the window
 // however many copies the archive holds.
-func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc) error {
+func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc, fresh map[int64]bool) error {
 	ids := make([]int64, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
@@ -314,6 +315,9 @@ func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc) error {
 		st := group[d.ID]
 		if st == 0 && isCopy {
 			st = placed[g]
+		}
+		if fresh[d.ID] {
+			s.m.Observe([]*Doc{d})
 		}
 		var a Assignment
 		if st != 0 && s.m.Story(st) != nil {
