@@ -32,9 +32,12 @@ type Result struct {
 	Lang         string
 	CanonicalURL string
 	Published    time.Time
-	Tags         []string // publisher tags, in page order, without repeats
-	Text         string   // main text, paragraphs separated by "\n"
-	HTML         string   // main content as sanitized HTML
+	// Section is the publisher's section (JSON-LD articleSection, else
+	// article:section): "رياضة", "اقتصاد"…
+	Section string
+	Tags    []string // publisher tags, in page order, without repeats
+	Text    string   // main text, paragraphs separated by "\n"
+	HTML    string   // main content as sanitized HTML
 }
 
 // Paragraphs returns Text split into its paragraphs.
@@ -81,6 +84,7 @@ func Extract(page []byte, pageURL string) (*Result, error) {
 		res.Author = "" // article:author is often a profile URL, not a name
 	}
 	res.CanonicalURL = resolve(base, firstNonEmpty(m.canonical, m.get("og:url"), m.ld.URL))
+	res.Section = firstNonEmpty(m.ld.Section, m.get("article:section"))
 
 	pageDate := pickDate(m, pageURL)
 	if pageDate.IsZero() {

@@ -215,3 +215,29 @@ func TestParseTextDateReadsArabicDates(t *testing.T) {
 		t.Errorf("parseTextDate without date = %v, want zero", got)
 	}
 }
+
+// The publisher's section comes from JSON-LD articleSection (the first of
+// a list) or the article:section meta tag; a page that names none has no
+// section rather than a guess.
+func TestExtractSectionOfArabicPages(t *testing.T) {
+	dir, pages := loadArabicPages(t)
+	want := map[string]string{
+		"htmldate-1623715966.html": "عبر الإمارات", // JSON-LD list
+		"htmldate-1691196862.html": "تقارير مصرية", // article:section
+		"htmldate-1731695567.html": "أخبار الفن",
+		"htmldate-1764731404.html": "فن و متفرقات",
+	}
+	for _, p := range pages {
+		raw, err := os.ReadFile(filepath.Join(dir, p.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Extract(raw, p.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Section; got != want[filepath.Base(p.File)] {
+			t.Errorf("%s: section %q, want %q", p.File, got, want[filepath.Base(p.File)])
+		}
+	}
+}

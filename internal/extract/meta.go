@@ -23,8 +23,8 @@ type meta struct {
 
 // ldArticle is the part of a JSON-LD Article/NewsArticle marsad reads.
 type ldArticle struct {
-	Headline, Body, Description, Author, Published, Publisher, URL string
-	Keywords                                                       []string
+	Headline, Body, Description, Author, Published, Publisher, URL, Section string
+	Keywords                                                                []string
 }
 
 // collectMeta walks the document once and gathers metadata. It removes
@@ -159,6 +159,7 @@ func (m *meta) visitLD(v any, depth int) {
 		setIfEmpty(&ld.Author, ldNames(x["author"]))
 		setIfEmpty(&ld.Publisher, ldNames(x["publisher"]))
 		setIfEmpty(&ld.URL, ldString(x["url"]))
+		setIfEmpty(&ld.Section, ldString(x["articleSection"]))
 		if len(ld.Keywords) == 0 {
 			ld.Keywords = ldKeywords(x["keywords"])
 		}

@@ -300,6 +300,11 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 		if a.Lang == "" {
 			a.Lang = ex.Lang
 		}
+		if a.Category == "" {
+			// Feeds rarely say which section an item is from; the page
+			// does, and the story clusterer weighs words by section.
+			a.Category = strings.TrimSpace(ex.Section)
+		}
 		a.Tags = cleanTags(append(a.Tags, ex.Tags...))
 	}
 	if a.Body == "" && a.Summary != "" {

@@ -94,17 +94,23 @@ func TestIngestExtractsHTMLAndKeepsDisplayText(t *testing.T) {
 	p := pipeline.New(db, analyzer.New())
 	page := `<html lang="ar"><head><title>عنوان الصفحة</title>
 <meta property="article:published_time" content="2018-04-12T10:00:00Z">
-<meta name="keywords" content="غزة, قطر"></head><body><article>
+<meta name="keywords" content="غزة, قطر">
+<meta property="article:section" content="سياسة"></head><body><article>
 <h1>عنوان الصفحة</h1>
 <p>أجرى وزیر الخارجیة الأمريكي، أنتوني بلينكن، محادثات هاتفية مع أمير قطر وسط جهود متسارعة للتوصل إلى اتفاق.</p>
 <p>وكان من المفترض أن يلتقي بلينكن شخصيا مع أمير قطر في الدوحة، لكن مسؤولا أمريكيا قال إن الاجتماع تأجل.</p>
 <p>وبدلا من ذلك، التقى وزير الخارجية الأمريكي وزير الدولة في العاصمة القطرية لبحث تفاصيل المقترح.</p>
 </article></body></html>`
-	res, err := p.Ingest(context.Background(), []*marsad.RawArticle{{URL: "https://c.example/a", HTML: page}})
-	if err != nil || res.Imported != 1 {
+	res, err := p.Ingest(context.Background(), []*marsad.RawArticle{{URL: "https://c.example/a", HTML: page},
+		{URL: "https://c.example/b", HTML: strings.Replace(page, "عنوان الصفحة", "عنوان آخر", 2), Category: "world"}})
+	if err != nil || res.Imported != 2 {
 		t.Fatalf("%+v %v", res, err)
 	}
 	a := res.Inserted[0].Article
+	if a.Category != "سياسة" || res.Inserted[1].Article.Category != "world" {
+		t.Errorf("category %q and %q: the page's section when the input names none, else the input's",
+			a.Category, res.Inserted[1].Article.Category)
+	}
 	if a.Title != "عنوان الصفحة" || len(a.Paragraphs()) != 3 {
 		t.Errorf("title %q, %d paragraphs", a.Title, len(a.Paragraphs()))
 	}
