@@ -739,8 +739,9 @@ func maxTime(a, b time.Time) time.Time {
 // "Damascus crowds after the strikes"), and nothing compares them again
 // afterwards. Add and AddTo call it before placing an article, so it
 // looks when the published time enters a new AttachEvery slot, whatever
-// the batches; looking every AttachEvery bounds the cost to
-// AttachWindow/AttachEvery candidate lookups per article.
+// the batches. Each look compares the singles with the few dominant
+// stories only (no candidate lookup), so an article costs at most
+// AttachWindow/AttachEvery × 1/AttachMinShare dot products here.
 func (m *Model) Refine() {
 	if m.p.AttachThreshold <= 0 || m.p.AttachEvery <= 0 || m.hi.IsZero() {
 		return
@@ -768,7 +769,18 @@ func (m *Model) Refine() {
 		}
 		total += m.recent(st)
 	}
+	// At most 1/AttachMinShare stories are dominant: each single is
+	// compared with them directly, without a candidate lookup.
 	minMass := m.p.AttachMinShare * total
+	var dominant []*State
+	for _, id := range ids {
+		if st := m.stories[id]; st.Size >= 2 && m.recent(st) >= minMass {
+			dominant = append(dominant, st)
+		}
+	}
+	if len(dominant) == 0 {
+		return
+	}
 	for _, st := range singles {
 		if m.stories[st.ID] == nil || st.Size != 1 {
 			continue
@@ -776,8 +788,8 @@ func (m *Model) Refine() {
 		mb := st.Members[0]
 		var best *State
 		bestSim := 0.0
-		for _, c := range m.candidates(mb.Vec, mb.Published) {
-			if c.ID == st.ID || c.Size < 2 || m.recent(c) < minMass {
+		for _, c := range dominant {
+			if c.gone || c.Last.Before(mb.Published.Add(-m.p.Window)) || c.First.After(mb.Published.Add(m.p.Window)) {
 				continue
 			}
 			dec := m.decay(mb.Published, c)
