@@ -159,7 +159,7 @@ type State struct {
 	First    time.Time
 	Last     time.Time
 	Title    string  // representative title
-	TitleSim float64 // similarity of the representative article to the centroid when chosen
+	TitleSim float64 // similarity of the representative article to the centroid when chosen, decayed like Mass
 	TitleID  int64   // representative article
 	// Members are the story's most recent articles (at most
 	// Params.KeepMembers), for nearest-member similarity.
@@ -582,6 +582,11 @@ func (m *Model) age(st *State, t time.Time) float32 {
 	for i, x := range st.Centroid {
 		c[i] = Term{x.K, float32(float64(x.W) * f)}
 	}
+	// The representative title's claim fades, more slowly than the
+	// centroid: a story that moved on (the threats, then the strikes) is
+	// not named after its first hours for days, and one that ended keeps
+	// the title of its burst rather than a late follow-up's.
+	st.TitleSim *= math.Exp2(-float64(t.Sub(st.At)) / float64(titleHalfLife))
 	st.Centroid, st.norm, st.Mass, st.At = c, 0, st.Mass*f, t
 	return 1
 }
@@ -646,10 +651,27 @@ func (m *Model) decayStories(a, b *State) float64 {
 // typical of the story.
 const foundingTitleSim = 0.6
 
+// titleHalfLife is the age at which the representative title's claim
+// counts half (see age).
+const titleHalfLife = 24 * time.Hour
+
 // join adds d to st.
 func (m *Model) join(st *State, d *Doc, v Vector) {
 	p := &m.p
 	w := m.age(st, d.Published)
+	// The representative title: the founding article's, taken over by an
+	// article more similar to the story than the title's claim. The claim
+	// fades (see age), so a story that moved on is named after its later
+	// coverage. The similarity is measured before the article is added: a
+	// centroid that has forgotten its older members would otherwise be
+	// mostly the new article itself, and any late follow-up would rename a
+	// story that ended.
+	retitle := false
+	var sim float64
+	if n := st.Centroid.Norm(); n > 0 {
+		sim = Dot(v, st.Centroid) / n
+		retitle = sim > st.TitleSim
+	}
 	st.Centroid, st.norm = Add(st.Centroid, v, w, p.MaxStoryTerms), 0
 	st.Mass += float64(w)
 	st.Size++
@@ -668,10 +690,8 @@ func (m *Model) join(st *State, d *Doc, v Vector) {
 	if d.Published.After(st.Last) {
 		st.Last = d.Published
 	}
-	// The representative title is the member most similar to the story
-	// when it joined: the most typical headline, not merely the first.
-	if s := Cosine(v, st.Centroid); s > st.TitleSim {
-		st.Title, st.TitleSim, st.TitleID = d.Title, s, d.ID
+	if retitle {
+		st.Title, st.TitleSim, st.TitleID = d.Title, sim, d.ID
 	}
 	m.postStory(st)
 	m.dirty[st.ID] = true
