@@ -18,8 +18,10 @@ import (
 
 // Version identifies the rules that turn text into terms. Bump it whenever
 // the terms produced for some text change: stores record it, and
-// `marsad reindex` rebuilds indexes made with another version.
-const Version = 4
+// `marsad reindex` rebuilds indexes made with another version. 5: outlet
+// spellings of one word index as one term (variants.txt: ترمب/ترامب,
+// الكيماوي/الكيميائي, which no longer stems to كيم, Kim).
+const Version = 5
 
 // TokenKind says what a token is made of.
 type TokenKind uint8
@@ -58,12 +60,13 @@ type Analyzer struct {
 	stop    map[string]struct{}
 	keep    map[string]struct{} // whole words the stemmer leaves alone
 	radical map[string]struct{} // stems whose first letter looks like a proclitic but is a root letter
+	variant map[string]string   // spellings outlets differ on → one term (variants.txt)
 }
 
 // New returns the analyzer. Its tables are built once per process and
 // shared, so New is cheap.
 func New() *Analyzer {
-	return &Analyzer{stop: stopwords, keep: keepWords, radical: radicalStems}
+	return &Analyzer{stop: stopwords, keep: keepWords, radical: radicalStems, variant: variantTerms}
 }
 
 // scanner walks s and yields tokens; buf holds the current token's

@@ -15,6 +15,31 @@ var radicalTxt string
 //go:embed radical_gen.txt
 var radicalGenTxt string
 
+//go:embed variants.txt
+var variantsTxt string
+
+// variantTerms maps each spelling in variants.txt to its line's term.
+var variantTerms = loadVariants(variantsTxt)
+
+// loadVariants reads lines of spellings of one word; every spelling maps to
+// the first, all normalized.
+func loadVariants(txt string) map[string]string {
+	out := map[string]string{}
+	var a Analyzer
+	for _, line := range strings.Split(txt, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		term := a.Normalize(f[0])
+		for _, w := range f {
+			out[a.Normalize(w)] = term
+		}
+	}
+	return out
+}
+
 // keepWords are whole words no rule touches (الله, names like بلينكن).
 var keepWords = loadWordSet(keepTxt)
 
@@ -62,6 +87,9 @@ func (a *Analyzer) Stem(w string) string {
 	if _, ok := a.keep[w]; ok {
 		return w
 	}
+	if t, ok := a.variant[w]; ok {
+		return t
+	}
 	// A doubled initial alef is the interrogative hamza before a hamza
 	// (أأنت, أأباد): no word starts with two alefs.
 	if strings.HasPrefix(w, alef+alef) {
@@ -70,6 +98,9 @@ func (a *Analyzer) Stem(w string) string {
 	w, future, done := a.stripPrefixes(w)
 	if done || a.isKept(w) {
 		return w
+	}
+	if t, ok := a.variant[w]; ok {
+		return t
 	}
 	return stripSuffixes(w, future)
 }

@@ -36,7 +36,7 @@ func goldWindow(t *testing.T) (g1, g2 *eval.StoryGold, win []eval.NewsItem) {
 // TestStoriesFloor runs the eval stories command's path (fresh store, the
 // pipeline with dedup and story stages, batches of 100) and checks the
 // mean B-cubed F1 over both readings stays above a floor a little under
-// the measured 0.841 (0.815 for reading 1, 0.868 for reading 2).
+// the measured 0.839 (0.814 for reading 1, 0.865 for reading 2).
 func TestStoriesFloor(t *testing.T) {
 	g1, g2, win := goldWindow(t)
 	pred, rejected, err := eval.StoriesThroughPipeline(context.Background(), t.TempDir(), win, story.DefaultParams(), 100)
