@@ -37,9 +37,9 @@ type Params struct {
 	// CategoryMinDocs is how many articles a section needs before its
 	// own IDF is trusted.
 	CategoryMinDocs int
-	// AttachThreshold is the similarity at which Refine attaches a
+	// AttachThreshold is the similarity at which refine attaches a
 	// one-article story published within AttachWindow to a dominant story
-	// (0: no refinement); Refine runs once every AttachEvery of published
+	// (0: no refinement); refine runs once every AttachEvery of published
 	// time.
 	AttachThreshold           float64
 	AttachWindow, AttachEvery time.Duration
@@ -89,8 +89,9 @@ func DefaultParams() Params {
 		// cosine of 0.19. Chosen once articles were counted one by one into
 		// the IDF (see Observe): over a grid of 0.26–0.34 × 0.10–0.24 the
 		// gold window and the 8–15 April run both sit within 0.005 of their
-		// best around 0.28–0.31 × 0.15–0.20 (0.839 and 0.840 here, analyzer v5), and fall
-		// off a cliff at 0.34 (0.75: the big Syria story breaks up).
+		// best around 0.28–0.31 × 0.15–0.20 (0.839 and 0.840 here, analyzer
+		// v5), and fall off a cliff at 0.34 (0.75: the Syria story breaks
+		// up).
 		Threshold: 0.30,
 		SizeBoost: 0.18, SizeBoostCap: 30,
 		// A story's centroid and the mass that sizes its boost follow what
@@ -127,7 +128,7 @@ func DefaultParams() Params {
 		// reactions and analyses share less wording with it than follow-ups
 		// of a small story do: every 6 hours of published time, the
 		// one-article stories of the last 36 hours join such a story at
-		// similarity 0.23 instead of 0.25 (see Refine). Only dominant
+		// similarity 0.23 instead of the join threshold (see refine). Only dominant
 		// stories take them: attaching singletons to any story at 0.21 cost
 		// 0.02–0.03 (shared clubs, shared leaders), and on saudinewsnet it
 		// fed the slow topic sinks (a club's season, royal telegrams),
@@ -159,7 +160,7 @@ type State struct {
 	First    time.Time
 	Last     time.Time
 	Title    string  // representative title
-	TitleSim float64 // similarity of the representative article to the centroid when chosen, decayed like Mass
+	TitleSim float64 // similarity of the representative article to the story when chosen, fading (see age)
 	TitleID  int64   // representative article
 	// Members are the story's most recent articles (at most
 	// Params.KeepMembers), for nearest-member similarity.
@@ -204,7 +205,7 @@ type Model struct {
 	nextID  int64
 	from    time.Time // every stored story with Last ≥ from is in memory
 	hi      time.Time // latest published time seen
-	refined time.Time // latest published time when Refine last looked
+	refined time.Time // latest published time when refine last looked
 	loaded  time.Time // latest Last of the stories Inserted from the store
 
 	keys     []uint64 // Observe's scratch
@@ -358,7 +359,7 @@ func (m *Model) AddTo(d *Doc, id int64) Assignment {
 	st := m.stories[m.Resolve(id)]
 	v := m.Vector(d)
 	m.observeTime(d.Published)
-	m.Refine()
+	m.refine()
 	m.join(st, d, v)
 	a := Assignment{Article: d.ID, StoryID: st.ID, Similarity: 1}
 	m.assigned = append(m.assigned, a)
@@ -375,7 +376,7 @@ func (m *Model) observeTime(t time.Time) {
 func (m *Model) Add(d *Doc) Assignment {
 	v := m.Vector(d)
 	m.observeTime(d.Published)
-	m.Refine()
+	m.refine()
 	cands := m.candidates(v, d.Published)
 	var best *State
 	bestSim := 0.0
@@ -750,7 +751,7 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-// Refine gives the one-article stories of the last AttachWindow a second
+// refine gives the one-article stories of the last AttachWindow a second
 // look, once in every AttachEvery of published time (aligned to the clock,
 // so that a restarted stage looks when an uninterrupted one would have):
 // each joins the most similar dominant story (see AttachMinShare) when
@@ -764,7 +765,7 @@ func maxTime(a, b time.Time) time.Time {
 // the batches. Each look compares the singles with the few dominant
 // stories only (no candidate lookup), so an article costs at most
 // AttachWindow/AttachEvery × 1/AttachMinShare dot products here.
-func (m *Model) Refine() {
+func (m *Model) refine() {
 	if m.p.AttachThreshold <= 0 || m.p.AttachEvery <= 0 || m.hi.IsZero() {
 		return
 	}

@@ -185,8 +185,8 @@ func TestParamsSet(t *testing.T) {
 }
 
 // Reactions to a dominant story join it, also those that arrived alone
-// before the story had gathered their words and join only on Refine's
-// second look (the Damascus crowds, alone without Refine). Both readings
+// before the story had gathered their words and join only on refine's
+// second look (the Damascus crowds, alone without it). Both readings
 // of story_gold put them in the strike story.
 func TestReactionsJoinDominantStory(t *testing.T) {
 	got := window(t)
