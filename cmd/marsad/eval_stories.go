@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/eval"
 	"github.com/marsad/marsad/internal/story"
 )
@@ -101,7 +102,10 @@ func (a *app) evalStoriesCmd() *cobra.Command {
 				}
 				eval.WriteExplain(w, pred, gs, titles, explain, 4)
 			}
-			eval.StoriesReport(w, pred, gs)
+			// The plain baseline, in the same run, over the same window,
+			// with the IDF of the whole corpus file.
+			base := eval.BaselineStories(win, items, analyzer.New().Terms)
+			eval.StoriesReport(w, pred, base, gs)
 			return nil
 		},
 	}

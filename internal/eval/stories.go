@@ -142,21 +142,38 @@ func ClusterOnline(docs []*story.Doc, p story.Params, batchSize int) []int64 {
 	return out
 }
 
-// StoriesReport prints one line per reading and the mean last.
-func StoriesReport(w io.Writer, pred map[string]string, golds []*StoryGold) ClusterScores {
+// StoriesReport prints one line per reading and the mean last. When base
+// (the baseline's clustering of the same window) is given, each line also
+// carries its B-cubed F1 as baseline_bcubed_f1, before n.
+func StoriesReport(w io.Writer, pred, base map[string]string, golds []*StoryGold) ClusterScores {
 	var mean ClusterScores
+	var meanBase float64
+	line := func(prefix string, s ClusterScores, b float64) {
+		f := s.Format()
+		if base != nil {
+			head, n, _ := strings.Cut(f, " n=")
+			f = fmt.Sprintf("%s baseline_bcubed_f1=%.4f n=%s", head, b, n)
+		}
+		fmt.Fprintf(w, "eval stories: %s%s\n", prefix, f)
+	}
 	for _, g := range golds {
 		s := ScoreClusters(pred, g.Labels)
-		fmt.Fprintf(w, "eval stories: gold=%s %s\n", g.Name, s.Format())
-		mean.BPrecision += s.BPrecision / float64(len(golds))
-		mean.BRecall += s.BRecall / float64(len(golds))
-		mean.BF1 += s.BF1 / float64(len(golds))
-		mean.PPrecision += s.PPrecision / float64(len(golds))
-		mean.PRecall += s.PRecall / float64(len(golds))
-		mean.PF1 += s.PF1 / float64(len(golds))
+		var b float64
+		if base != nil {
+			b = ScoreClusters(base, g.Labels).BF1
+		}
+		line("gold="+g.Name+" ", s, b)
+		k := float64(len(golds))
+		mean.BPrecision += s.BPrecision / k
+		mean.BRecall += s.BRecall / k
+		mean.BF1 += s.BF1 / k
+		mean.PPrecision += s.PPrecision / k
+		mean.PRecall += s.PRecall / k
+		mean.PF1 += s.PF1 / k
 		mean.N = s.N
+		meanBase += b / k
 	}
-	fmt.Fprintf(w, "eval stories: %s\n", mean.Format())
+	line("", mean, meanBase)
 	return mean
 }
 

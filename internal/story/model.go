@@ -527,16 +527,37 @@ func (m *Model) similarity(v Vector, t time.Time, st *State, floor float64) floa
 		return 0
 	}
 	s := dot / n * (1 + m.p.SizeBoost*math.Log(min(m.mass(st, t), float64(m.p.SizeBoostCap))))
-	// The centroid is the sum of the members' vectors, all weights
-	// positive, so no member's dot with v exceeds v's dot with the
-	// centroid (up to the centroid's truncation): when even that cannot
-	// beat floor, the members need not be compared.
-	if m.p.MemberWeight > 0 && dot/n >= m.p.CentroidFloor && m.p.MemberWeight*min(1, dot) > max(s, floor) {
+	// The centroid is the sum of the members' vectors, each weighted by
+	// its decay (at most 1, all terms positive), so a member's dot with v
+	// is at most v's dot with the centroid divided by the smallest member
+	// weight (up to the centroid's truncation): when even that cannot beat
+	// floor, the members need not be compared. Dividing by the weight
+	// matters: a member a day older than the story's latest article
+	// weighs an eighth, and bounding by the dot itself skipped it.
+	if m.p.MemberWeight > 0 && dot/n >= m.p.CentroidFloor && m.p.MemberWeight*min(1, dot/m.minMemberWeight(st)) > max(s, floor) {
 		if ms := m.p.MemberWeight * m.nearest(v, st); ms > s {
 			s = ms
 		}
 	}
 	return s
+}
+
+// minMemberWeight is the smallest weight a kept member has in st's
+// centroid: 2^(−age/CentroidHalfLife) for the oldest, its age counted
+// from the centroid's time At (1 when the centroid does not decay).
+func (m *Model) minMemberWeight(st *State) float64 {
+	if m.p.CentroidHalfLife <= 0 || len(st.Members) == 0 {
+		return 1
+	}
+	oldest := st.Members[0].Published
+	for _, mb := range st.Members[1:] {
+		oldest = minTime(oldest, mb.Published)
+	}
+	at := maxTime(st.At, st.Last)
+	if !at.After(oldest) {
+		return 1
+	}
+	return math.Exp2(-float64(at.Sub(oldest)) / float64(m.p.CentroidHalfLife))
 }
 
 // recent is the story's decayed weight at the latest time seen (without
