@@ -9,23 +9,28 @@ import (
 // Title, Body and HTML are display text and are never normalized; analysis
 // works on copies.
 type Article struct {
-	ID          int64     `json:"id"`
-	URL         string    `json:"url"`         // canonical URL, unique in the store
-	SourceID    int64     `json:"source_id"`   // the outlet
-	Source      string    `json:"source"`      // the outlet's key (e.g. "okaz"), filled on reads
-	SourceName  string    `json:"source_name"` // the outlet's display name, filled on reads
-	ExternalID  string    `json:"external_id,omitempty"`
-	Title       string    `json:"title"`
-	Summary     string    `json:"summary,omitempty"`
-	Body        string    `json:"body"`           // plain text, paragraphs separated by "\n"
-	HTML        string    `json:"html,omitempty"` // sanitized HTML, optional
-	Author      string    `json:"author,omitempty"`
-	Category    string    `json:"category,omitempty"`
-	Lang        string    `json:"lang"`
-	Tags        []string  `json:"tags"` // publisher tags, display form
-	Published   time.Time `json:"published"`
-	Fetched     time.Time `json:"fetched"`
-	ContentHash uint64    `json:"content_hash"` // hash of the analyzed body (exact duplicates)
+	ID         int64     `json:"id"`
+	URL        string    `json:"url"`         // canonical URL, unique in the store
+	SourceID   int64     `json:"source_id"`   // the outlet
+	Source     string    `json:"source"`      // the outlet's key (e.g. "okaz"), filled on reads
+	SourceName string    `json:"source_name"` // the outlet's display name, filled on reads
+	ExternalID string    `json:"external_id,omitempty"`
+	Title      string    `json:"title"`
+	Summary    string    `json:"summary,omitempty"`
+	Body       string    `json:"body"`           // plain text, paragraphs separated by "\n"
+	HTML       string    `json:"html,omitempty"` // sanitized HTML, optional
+	Author     string    `json:"author,omitempty"`
+	Category   string    `json:"category,omitempty"`
+	Lang       string    `json:"lang"`
+	Tags       []string  `json:"tags"` // publisher tags, display form
+	Published  time.Time `json:"published"`
+	Fetched    time.Time `json:"fetched"`
+	// PublishedClaimed is the publication time the input gave when it was
+	// more than a day ahead of the arrival (Fetched): Published was set to
+	// the arrival instead, so that a wrong or hostile date cannot stay first
+	// in newest-first lists. Zero when the claim was taken as it was.
+	PublishedClaimed time.Time `json:"published_claimed,omitzero"`
+	ContentHash      uint64    `json:"content_hash"` // hash of the analyzed body (exact duplicates)
 
 	// CanonicalID is the article this one is a copy of (0 when it is itself
 	// canonical); StoryID the story it belongs to (0 before clustering).

@@ -16,7 +16,9 @@ import (
 	"github.com/marsad/marsad"
 )
 
-// MaxLineBytes bounds one JSONL line; a longer line is reported and skipped.
+// MaxLineBytes bounds one JSONL line; a longer line is reported and skipped
+// without ever being held whole. It leaves room for the largest article the
+// pipeline takes (a 2 MiB body or an 8 MiB page) written with JSON escapes.
 const MaxLineBytes = 16 << 20
 
 // record is one JSONL line as documented in README.md.
@@ -50,6 +52,9 @@ type Reader struct {
 	name string
 	r    *bufio.Reader
 	line int
+	buf  []byte // the current line, reused; never more than maxLine bytes
+	// maxLine is MaxLineBytes but for tests.
+	maxLine int
 	// Location is the time zone of published times written without one
 	// (default UTC).
 	Location *time.Location
@@ -57,23 +62,23 @@ type Reader struct {
 
 // NewReader returns a Reader over r; name is used in error messages.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{name: name, r: bufio.NewReaderSize(r, 1<<20), Location: time.UTC}
+	return &Reader{name: name, r: bufio.NewReaderSize(r, 1<<20), Location: time.UTC, maxLine: MaxLineBytes}
 }
 
 // Next returns the next article. A bad line gives a *LineError and Next can
 // be called again; io.EOF ends the input; any other error is fatal.
 func (rd *Reader) Next() (*marsad.RawArticle, error) {
 	for {
-		line, err := rd.readLine()
+		line, size, err := rd.readLine()
 		if err != nil {
 			return nil, err
 		}
 		rd.line++
+		if size > rd.maxLine {
+			return nil, rd.bad("line of %d bytes is over the limit of %d", size, rd.maxLine)
+		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
-		}
-		if len(line) > MaxLineBytes {
-			return nil, rd.bad("line of %d bytes is over the limit of %d", len(line), MaxLineBytes)
 		}
 		if !utf8.Valid(line) {
 			return nil, rd.bad("invalid UTF-8")
@@ -93,21 +98,33 @@ func (rd *Reader) bad(format string, args ...any) error {
 	return &LineError{Name: rd.name, Line: rd.line, Reason: fmt.Sprintf(format, args...)}
 }
 
-// readLine returns one line without its newline, however long it is.
-func (rd *Reader) readLine() ([]byte, error) {
-	var buf []byte
+// readLine returns one line without its newline and the line's length in
+// bytes. A line longer than maxLine is not kept: the rest of it is read
+// and dropped up to the next newline, so memory stays bounded whatever the
+// input, and only its length is returned (with a nil line).
+func (rd *Reader) readLine() ([]byte, int, error) {
+	rd.buf = rd.buf[:0]
+	size := 0
 	for {
 		chunk, err := rd.r.ReadSlice('\n')
-		buf = append(buf, chunk...)
+		size += len(chunk)
+		if size <= rd.maxLine+2 { // room for "\r\n"
+			rd.buf = append(rd.buf, chunk...)
+		}
 		switch {
-		case err == nil:
-			return bytes.TrimRight(buf, "\r\n"), nil
+		case err == nil, errors.Is(err, io.EOF) && size > 0:
+			if size > rd.maxLine+2 {
+				if err == nil {
+					size-- // the newline
+				}
+				return nil, size, nil
+			}
+			line := bytes.TrimRight(rd.buf, "\r\n")
+			return line, len(line), nil
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
-		case errors.Is(err, io.EOF) && len(buf) > 0:
-			return bytes.TrimRight(buf, "\r\n"), nil
 		default:
-			return nil, err
+			return nil, 0, err
 		}
 	}
 }

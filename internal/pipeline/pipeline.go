@@ -250,9 +250,13 @@ func (p *Pipeline) runCatchUp(ctx context.Context) error {
 
 // prepare turns one raw article into an Item, or says why it cannot.
 func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, string, []string) {
+	if msg := checkFields(raw, p.maxBodyBytes); msg != "" {
+		return nil, msg, scratch
+	}
 	for _, f := range [...]struct{ name, s string }{{"url", raw.URL}, {"title", raw.Title},
 		{"body", raw.Body}, {"html", raw.HTML}, {"summary", raw.Summary}, {"author", raw.Author},
-		{"source", raw.Source}} {
+		{"source", raw.Source}, {"source_name", raw.SourceName}, {"category", raw.Category},
+		{"id", raw.ID}, {"lang", raw.Lang}} {
 		if !utf8.ValidString(f.s) {
 			return nil, "invalid UTF-8 in " + f.name, scratch
 		}
@@ -263,9 +267,6 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 	canon, err := dedup.CanonicalURL(raw.URL)
 	if err != nil {
 		return nil, "bad url: " + err.Error(), scratch
-	}
-	if len(raw.Body) > p.maxBodyBytes || len(raw.HTML) > 4*p.maxBodyBytes {
-		return nil, fmt.Sprintf("body of %d bytes is over the limit of %d", max(len(raw.Body), len(raw.HTML)), p.maxBodyBytes), scratch
 	}
 	a := &marsad.Article{
 		URL:        canon,
@@ -306,6 +307,7 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 			a.Category = strings.TrimSpace(ex.Section)
 		}
 		a.Tags = cleanTags(append(a.Tags, ex.Tags...))
+		capExtracted(a)
 	}
 	if a.Body == "" && a.Summary != "" {
 		a.Body = a.Summary
@@ -325,6 +327,7 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 	if a.Published.IsZero() {
 		a.Published = a.Fetched
 	}
+	settleFuture(a)
 	it := &Item{Raw: raw, Article: a}
 	it.TitleTerms = p.analyzer.AppendTerms(nil, a.Title)
 	scratch = p.analyzer.AppendTerms(scratch[:0], a.Body)

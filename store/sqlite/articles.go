@@ -14,21 +14,22 @@ import (
 // articleColumns is the column list read by scanArticle, in order.
 const articleColumns = `a.id, a.url, a.source_id, s.key, s.name, a.external_id, a.title, a.summary,
 	a.body, a.html, a.author, a.category, a.lang, a.tags, a.published, a.fetched, a.content_hash,
-	coalesce(a.canonical_id, 0), coalesce(a.story_id, 0)`
+	coalesce(a.canonical_id, 0), coalesce(a.story_id, 0), a.published_claimed`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanArticle(r rowScanner, extra ...any) (*marsad.Article, error) {
 	var a marsad.Article
 	var tags string
-	var published, fetched, hash int64
+	var published, fetched, hash, claimed int64
 	dest := append([]any{&a.ID, &a.URL, &a.SourceID, &a.Source, &a.SourceName, &a.ExternalID,
 		&a.Title, &a.Summary, &a.Body, &a.HTML, &a.Author, &a.Category, &a.Lang, &tags,
-		&published, &fetched, &hash, &a.CanonicalID, &a.StoryID}, extra...)
+		&published, &fetched, &hash, &a.CanonicalID, &a.StoryID, &claimed}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	a.Published, a.Fetched = timeOrZero(published), timeOrZero(fetched)
+	a.PublishedClaimed = timeOrZero(claimed)
 	a.ContentHash = uint64(hash)
 	if err := json.Unmarshal([]byte(tags), &a.Tags); err != nil {
 		return nil, fmt.Errorf("article %d: tags: %w", a.ID, err)
@@ -140,8 +141,8 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 	}
 	defer tx.Rollback()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO articles (url, source_id, external_id, title,
-		summary, body, html, author, category, lang, tags, published, fetched, content_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		summary, body, html, author, category, lang, tags, published, fetched, content_hash, published_claimed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (url) DO NOTHING RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("save articles: %w", err)
@@ -186,7 +187,7 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		var id int64
 		err = ins.QueryRowContext(ctx, a.URL, sid, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML,
 			a.Author, a.Category, a.Lang, string(tagJSON), a.Published.Unix(), a.Fetched.Unix(),
-			int64(a.ContentHash)).Scan(&id)
+			int64(a.ContentHash), unixOrZero(a.PublishedClaimed)).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			// Already stored: report its id, change nothing.
