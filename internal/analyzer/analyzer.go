@@ -20,8 +20,10 @@ import (
 // the terms produced for some text change: stores record it, and
 // `marsad reindex` rebuilds indexes made with another version. 5: outlet
 // spellings of one word index as one term (variants.txt: ترمب/ترامب,
-// الكيماوي/الكيميائي, which no longer stems to كيم, Kim).
-const Version = 5
+// الكيماوي/الكيميائي, which no longer stems to كيم, Kim). 6: a nisba
+// adjective and its feminine, plurals and feminine duals give one term
+// (الفلسطينيون = الفلسطيني = الفلسطينيين = الفلسطينية).
+const Version = 6
 
 // TokenKind says what a token is made of.
 type TokenKind uint8

@@ -154,7 +154,9 @@ func (a *Analyzer) stripPrefixes(w string) (out string, future, done bool) {
 		if a.isKept(w[2:]) {
 			return w[2:], false, true
 		}
-		if n-3 >= 2 && !a.isRadical(w[2:]) {
+		// The radical list may name the whole word (بالستي): then ب
+		// is no preposition and ال no article.
+		if n-3 >= 2 && !a.isRadical(w[2:]) && !a.isRadical(w) {
 			return w[6:], false, false
 		}
 	}
@@ -187,7 +189,8 @@ const (
 // suffixes are tried in this order (longer first) on each round.
 var suffixes = []suffix{
 	{"كما", 3, always}, {"هما", 3, always}, {"تما", 3, always},
-	{"يات", 3, always}, {"يين", 4, always}, {"تين", 3, always}, {"تان", 3, always},
+	{"يتين", 3, always}, {"يتان", 3, always},
+	{"يون", 3, always}, {"يات", 3, always}, {"يين", 3, always}, {"تين", 3, always}, {"تان", 3, always},
 	{"تمو", 3, afterOther},
 	{"كم", 3, always}, {"كن", 3, always}, {"هم", 3, always}, {"هن", 3, always},
 	{"ها", 3, always}, {"نا", 3, always}, {"ني", 3, verbShape}, {"ات", 3, always},
@@ -231,6 +234,14 @@ func stripSuffixes(w string, future bool) string {
 				continue
 			}
 			w, n, prev, found = rest, n-k, sf.s, true
+			if nisbaPlural(sf.s) {
+				// The plural or dual of a nisba adjective: what is left is
+				// what the singular leaves once its ي is removed, so the
+				// rounds go on as they do for the singular (الفلسطينيون,
+				// الفلسطينيين, الفلسطينية and الفلسطيني give one term; so
+				// do النمساويون and النمساوي).
+				prev = "ي"
+			}
 			break
 		}
 		if _, ok := keepWords[w]; ok {
@@ -243,12 +254,23 @@ func stripSuffixes(w string, future bool) string {
 	return w
 }
 
+// nisbaPlural reports the plural and dual endings of a nisba adjective
+// (-يون, -يين, -يات, -يتان, -يتين): the ي is the nisba's, the rest the
+// plural's.
+func nisbaPlural(sf string) bool {
+	switch sf {
+	case "يون", "يين", "يات", "يتان", "يتين":
+		return true
+	}
+	return false
+}
+
 // closing reports endings after which no further ending is removed: the
 // dual and plural endings sit right on the stem (ملايين is ملاي+ين, and its
 // ي is no nisba).
 func closing(sf string) bool {
 	switch sf {
-	case "ين", "ون", "ان", "ات", "يات", "يين", "تين", "تان":
+	case "ين", "ون", "ان", "ات", "تين", "تان":
 		return true
 	}
 	return false
@@ -282,8 +304,9 @@ func suffixAllowed(sf suffix, rest string, n int, prev string, future bool) bool
 		return false
 	}
 	switch sf.s {
-	case "ي":
-		// ي after alef is a root letter (ولاية, نهاية, رعاية), not a nisba.
+	case "ي", "يون", "يين", "يات", "يتان", "يتين":
+		// ي after alef is a root letter (ولاية, نهاية, رعاية; ملايين is
+		// ملاي+ين), not a nisba.
 		if strings.HasSuffix(rest, alef) {
 			return false
 		}
