@@ -52,6 +52,9 @@ type ArticleFilter struct {
 	Offset   int
 	Limit    int
 	Newest   bool // order by published descending (default: id ascending)
+	// NoText leaves Body, HTML and Summary empty: lists (a story's members,
+	// copies) show titles and never pay for reading the text.
+	NoText bool
 }
 
 // ArticleService reads and writes articles.

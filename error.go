@@ -12,6 +12,9 @@ const (
 	EINTERNAL = "internal"
 	EINVALID  = "invalid"
 	ENOTFOUND = "not_found"
+	// EUNAVAILABLE: the work was turned away for now (too much at once);
+	// the same request may succeed later.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an application error with a code and a message meant for users.

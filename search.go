@@ -33,6 +33,10 @@ type SearchRequest struct {
 	To      time.Time // exclusive
 	Offset  int
 	Limit   int
+	// ByStory makes one hit of each story instead of each copy group: the
+	// best matching member shows, Copies counts the other members that
+	// match. Articles without a story group by copies.
+	ByStory bool
 }
 
 // SearchHit is one matching article with its score (higher is better).
@@ -45,10 +49,16 @@ type SearchHit struct {
 	Copies  int
 }
 
+// MaxSearchSources bounds SearchRequest.Sources: each is a bound
+// parameter of the query, and a filter on more outlets than exist is a way
+// to make a search expensive, not a question.
+const MaxSearchSources = 50
+
 // SearchService runs searches over the stored articles.
 type SearchService interface {
 	// Search returns one page of hits, best first, and the total number of
 	// hits (matching articles, a group of copies counting once). EINVALID
-	// when the request has neither an expression nor a filter.
+	// when the request has neither an expression nor a filter, or more
+	// than MaxSearchSources sources. The search stops when ctx ends.
 	Search(ctx context.Context, req SearchRequest) ([]SearchHit, int, error)
 }

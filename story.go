@@ -15,12 +15,14 @@ type Story struct {
 	LastSeen       time.Time `json:"last_seen"`        // latest published member
 	Articles       int       `json:"articles"`         // member articles
 	Outlets        int       `json:"outlets"`          // distinct sources among members
+	Sources        []string  `json:"sources"`          // keys of those sources, sorted
 }
 
 // StoryFilter selects stories. Zero fields select everything.
 type StoryFilter struct {
 	From, To    time.Time // stories whose last_seen is in [From, To)
 	MinArticles int       // at least this many articles
+	Source      string    // only stories with an article of this source (key)
 	Offset      int
 	Limit       int
 }

@@ -3,17 +3,21 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
+	marsadapp "github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/feeds"
 	"github.com/marsad/marsad/internal/web"
 )
 
 func (a *app) serveCmd() *cobra.Command {
-	var addr string
+	var addr, zone, digits, baseURL string
 	var noPoll bool
 	var net netFlags
 	cmd := &cobra.Command{
@@ -32,7 +36,12 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			}
 			defer db.Close()
 			an := analyzer.New()
-			srv, err := web.New(db, an, a.log)
+			loc, err := time.LoadLocation(zone)
+			if err != nil {
+				return fmt.Errorf("--tz %s: %w", zone, err)
+			}
+			pages := marsadapp.NewPages(db, an, runtime.NumCPU())
+			srv, err := web.New(pages, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL})
 			if err != nil {
 				return err
 			}
@@ -68,6 +77,9 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", envOr("MARSAD_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env MARSAD_ADDR)")
+	cmd.Flags().StringVar(&zone, "tz", envOr("MARSAD_TZ", "Asia/Riyadh"), "readers' time zone for dates on the pages (env MARSAD_TZ)")
+	cmd.Flags().StringVar(&digits, "digits", envOr("MARSAD_DIGITS", "latn"), "digits on the pages: latn (123) or arab (١٢٣); readers can switch (env MARSAD_DIGITS)")
+	cmd.Flags().StringVar(&baseURL, "base-url", envOr("MARSAD_BASE_URL", ""), "public address of the site for canonical links, e.g. https://marsad.example (env MARSAD_BASE_URL)")
 	cmd.Flags().BoolVar(&noPoll, "no-poll", envOr("MARSAD_NO_POLL", "") == "1", "serve only; do not poll feeds (env MARSAD_NO_POLL=1)")
 	net.register(cmd)
 	return cmd

@@ -12,6 +12,7 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,8 +43,58 @@ type clause struct {
 	or   bool // an OR operator, not a clause
 }
 
-// Parse reads q. An error (EINVALID) names what is wrong and where.
-func Parse(q string, an Analyzer) (*Query, error) {
+// Limits bound what one query may ask of the store. A zero field is no
+// bound. The web server parses with bounds, so no query can cost the site
+// more than a page view's worth of a few hundred; the CLI runs on the
+// operator's own machine and parses without.
+type Limits struct {
+	Terms   int // positive and excluded words and phrase words together
+	Or      int // branches of all OR groups together
+	Sources int // source: values
+	// FilterDays bounds the published range of a query without words (a
+	// from:/to:/source: listing), which otherwise walks the whole archive.
+	FilterDays int
+}
+
+// WebLimits are the bounds the web server applies. A real question is
+// rarely longer than ten words; twenty leave room, and each word is an
+// index lookup whose posting list may span the archive.
+var WebLimits = Limits{Terms: 20, Or: 8, Sources: 10, FilterDays: 31}
+
+// Error is a malformed or too costly query: Error() in English for logs and
+// the CLI, Arabic() for the reader. Its code is EINVALID.
+type Error struct {
+	msg, ar string
+}
+
+func (e *Error) Error() string { return "query: " + e.msg }
+
+// Arabic returns the message for a reader of the web pages.
+func (e *Error) Arabic() string { return e.ar }
+
+// Unwrap gives the application error, so marsad.ErrorCode says EINVALID.
+func (e *Error) Unwrap() error { return marsad.Errorf(marsad.EINVALID, "query: %s", e.msg) }
+
+func queryErr(ar, format string, args ...any) *Error {
+	return &Error{msg: fmt.Sprintf(format, args...), ar: ar}
+}
+
+// ArabicMessage returns the reader's message of a query error, and false
+// when err is not one.
+func ArabicMessage(err error) (string, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.ar, true
+	}
+	return "", false
+}
+
+// Parse reads q without bounds. An error (*Error, EINVALID) names what is
+// wrong and where.
+func Parse(q string, an Analyzer) (*Query, error) { return ParseLimited(q, an, Limits{}) }
+
+// ParseLimited reads q and refuses, with an *Error, a query beyond lim.
+func ParseLimited(q string, an Analyzer, lim Limits) (*Query, error) {
 	out := &Query{}
 	var clauses []clause
 	rs := []rune(q)
@@ -71,7 +122,8 @@ func Parse(q string, an Analyzer) (*Query, error) {
 				end++
 			}
 			if end >= len(rs) {
-				return nil, marsad.Errorf(marsad.EINVALID, "query: phrase opened at character %d is not closed", i+1)
+				return nil, queryErr(fmt.Sprintf("علامة التنصيص المفتوحة عند الحرف %d لم تُغلق: أغلقها أو احذفها.", i+1),
+					"phrase opened at character %d is not closed", i+1)
 			}
 			terms := an.Terms(string(rs[start:end]))
 			i = end + 1
@@ -130,9 +182,59 @@ func Parse(q string, an Analyzer) (*Query, error) {
 	}
 	out.Request.Expr = expr
 	if expr == nil && len(out.Request.Sources) == 0 && out.Request.From.IsZero() && out.Request.To.IsZero() {
-		return nil, marsad.Errorf(marsad.EINVALID, "query %q has no word to search for", q)
+		return nil, queryErr("لا كلمة يُبحث عنها في هذا الاستعلام: كلمات مثل «في» و«من» لا تُفهرس.", "%q has no word to search for", q)
+	}
+	if err := lim.check(out, clauses); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// check applies lim to a parsed query.
+func (lim Limits) check(q *Query, cs []clause) error {
+	terms := 0
+	for _, c := range cs {
+		if c.node != nil {
+			terms += len(c.node.Terms)
+		}
+	}
+	if lim.Terms > 0 && terms > lim.Terms {
+		return queryErr(fmt.Sprintf("الاستعلام طويل: %d كلمة، والحد %d. اختصره إلى أهم الكلمات.", terms, lim.Terms),
+			"%d words, at most %d", terms, lim.Terms)
+	}
+	if lim.Or > 0 {
+		if n := orBranches(q.Request.Expr); n > lim.Or {
+			return queryErr(fmt.Sprintf("في الاستعلام %d بدائل بـ OR، والحد %d.", n, lim.Or),
+				"%d OR branches, at most %d", n, lim.Or)
+		}
+	}
+	if lim.Sources > 0 && len(q.Request.Sources) > lim.Sources {
+		return queryErr(fmt.Sprintf("يمكن تحديد %d مصادر على الأكثر في بحث واحد.", lim.Sources),
+			"%d sources, at most %d", len(q.Request.Sources), lim.Sources)
+	}
+	if lim.FilterDays > 0 && q.Request.Expr == nil {
+		r := q.Request
+		if r.From.IsZero() || r.To.IsZero() || r.To.Sub(r.From) > time.Duration(lim.FilterDays)*24*time.Hour {
+			return queryErr(fmt.Sprintf("أضف كلمة للبحث، أو حدّد مدة لا تزيد على %d يوماً بـ from: وto:.", lim.FilterDays),
+				"a query without words needs from: and to: at most %d days apart", lim.FilterDays)
+		}
+	}
+	return nil
+}
+
+// orBranches counts the children of every OR node of the tree.
+func orBranches(n *marsad.QueryNode) int {
+	if n == nil {
+		return 0
+	}
+	c := 0
+	if n.Op == marsad.OpOr {
+		c = len(n.Children)
+	}
+	for _, ch := range n.Children {
+		c += orBranches(ch)
+	}
+	return c
 }
 
 // filter applies a key:value filter; handled is false when key is not a
@@ -141,7 +243,7 @@ func (q *Query) filter(key, val string, neg bool, an Analyzer) (handled bool, er
 	switch key {
 	case "source", "site":
 		if neg {
-			return true, marsad.Errorf(marsad.EINVALID, "query: -%s: is not supported; list the sources to keep", key)
+			return true, queryErr("لا يمكن استبعاد مصدر بـ -source:؛ اذكر المصادر التي تريدها.", "-%s: is not supported; list the sources to keep", key)
 		}
 		for _, s := range strings.Split(val, ",") {
 			if s = strings.TrimSpace(s); s != "" {
@@ -152,7 +254,7 @@ func (q *Query) filter(key, val string, neg bool, an Analyzer) (handled bool, er
 	case "from", "to":
 		t, err := parseDay(an.Normalize(val)) // ٢٠١٥-٠٨-٠٩ as 2015-08-09
 		if err != nil {
-			return true, marsad.Errorf(marsad.EINVALID, "query: %s:%s: %v", key, val, err)
+			return true, queryErr(fmt.Sprintf("التاريخ في %s:%s غير مفهوم: اكتبه بالشكل 2015-08-09.", key, val), "%s:%s: %v", key, val, err)
 		}
 		if key == "from" {
 			q.Request.From = t
@@ -182,7 +284,7 @@ func build(cs []clause) (*marsad.QueryNode, error) {
 	for _, c := range cs {
 		if c.or {
 			if len(groups) == 0 && cur == nil {
-				return nil, marsad.Errorf(marsad.EINVALID, "query: OR needs a word before it")
+				return nil, queryErr("يلزم OR كلمةٌ قبلها.", "OR needs a word before it")
 			}
 			pendingOr = true
 			continue
@@ -190,14 +292,14 @@ func build(cs []clause) (*marsad.QueryNode, error) {
 		n := c.node
 		if c.neg {
 			if pendingOr {
-				return nil, marsad.Errorf(marsad.EINVALID, "query: OR cannot join an exclusion")
+				return nil, queryErr("لا يصل OR كلمةً مستبعدة بعلامة -.", "OR cannot join an exclusion")
 			}
 			n = &marsad.QueryNode{Op: marsad.OpNot, Children: []*marsad.QueryNode{n}}
 		}
 		if pendingOr {
 			last := groups[len(groups)-1]
 			if last.Op == marsad.OpNot {
-				return nil, marsad.Errorf(marsad.EINVALID, "query: OR cannot join an exclusion")
+				return nil, queryErr("لا يصل OR كلمةً مستبعدة بعلامة -.", "OR cannot join an exclusion")
 			}
 			if last.Op != marsad.OpOr || last != cur {
 				cur = &marsad.QueryNode{Op: marsad.OpOr, Children: []*marsad.QueryNode{last}}
@@ -211,7 +313,7 @@ func build(cs []clause) (*marsad.QueryNode, error) {
 		groups = append(groups, n)
 	}
 	if pendingOr {
-		return nil, marsad.Errorf(marsad.EINVALID, "query: OR needs a word after it")
+		return nil, queryErr("يلزم OR كلمةٌ بعدها.", "OR needs a word after it")
 	}
 	switch len(groups) {
 	case 0:

@@ -108,3 +108,36 @@ func TestSnippetWindowsLongText(t *testing.T) {
 		t.Errorf("snippet %q: want the match, cut marks at both ends", got)
 	}
 }
+
+func TestParseLimited(t *testing.T) {
+	an := analyzer.New()
+	tests := []struct {
+		name, query string
+		ok          bool
+	}{
+		{"a plain question", "وقف إطلاق النار في غزة", true},
+		{"too many words", strings.Repeat("غزة ", 21), false},
+		{"too many OR branches", strings.Repeat("غزة OR ", 8) + "قطر", false},
+		{"OR within the bound", "غزة OR قطر OR لبنان", true},
+		{"too many sources", "غزة source:a,b,c,d,e,f,g,h,i,j,k", false},
+		{"a listing without words over a year", "from:2015", false},
+		{"a listing without words over a week", "from:2015-08-01 to:2015-08-07", true},
+		{"words with a wide range", "غزة from:2015", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := search.ParseLimited(tt.query, an, search.WebLimits)
+			if (err == nil) != tt.ok {
+				t.Fatalf("ParseLimited(%q) = %v, want ok=%v", tt.query, err, tt.ok)
+			}
+			if err != nil {
+				if marsad.ErrorCode(err) != marsad.EINVALID {
+					t.Errorf("code %s, want invalid", marsad.ErrorCode(err))
+				}
+				if msg, ok := search.ArabicMessage(err); !ok || msg == "" {
+					t.Errorf("no Arabic message for %v", err)
+				}
+			}
+		})
+	}
+}

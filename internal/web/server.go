@@ -1,74 +1,176 @@
-// Package web serves marsad's pages (server-rendered, RTL, no JavaScript
-// needed) and its health endpoint.
+// Package web serves marsad's pages (server-rendered, right-to-left,
+// readable without JavaScript) and its health endpoint. Every page comes
+// from the read-side use cases of internal/app; pages are kept rendered and
+// compressed until the store's data changes.
 package web
 
 import (
-	"cmp"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
+	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/marsad/marsad"
-	"github.com/marsad/marsad/internal/search"
+	"github.com/marsad/marsad/internal/app"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// Store is what the web pages read.
+//go:embed static
+var staticFS embed.FS
+
+// Store is what the server reads beside the pages: the data version that
+// invalidates its cache, and the health check.
 type Store interface {
-	marsad.ArticleService
-	marsad.SearchService
-	marsad.StoryService
+	marsad.VersionService
+	CountArticles(ctx context.Context) (int, error)
 }
 
-// Analyzer is what the pages need of the Arabic analyzer.
-type Analyzer interface {
-	search.Analyzer
-	search.Tokenizer
+// Options configure the server. Zero fields take the defaults.
+type Options struct {
+	// Zone is the readers' time zone (default Asia/Riyadh).
+	Zone *time.Location
+	// Digits is the default digit style (Western unless set); a reader can
+	// choose the other one (a cookie).
+	Digits Digits
+	// BaseURL is the public address of the site, for canonical links and
+	// Open Graph tags (default: the request's host over http).
+	BaseURL string
+	// CacheBytes bounds the rendered pages kept (default 64 MiB).
+	CacheBytes int
+	// CacheAge bounds how long a page is kept even when nothing changed,
+	// so its relative times stay right (default 30 s).
+	CacheAge time.Duration
+	// VersionEvery is how often the store's data version is asked (default
+	// 200 ms): a page may lag the store by that much, and the store is
+	// asked at most 5 times a second however many requests arrive.
+	VersionEvery time.Duration
+	// Now is the clock (tests set it).
+	Now func() time.Time
 }
 
 // Server serves the pages.
 type Server struct {
-	store    Store
-	analyzer Analyzer
-	log      *slog.Logger
-	tmpl     *template.Template
-	mux      *http.ServeMux
+	pages *app.Pages
+	store Store
+	log   *slog.Logger
+	tmpl  *template.Template
+	mux   *http.ServeMux
+	opt   Options
+	cache *pageCache
+	// styleURL is the stylesheet's address, named by its content hash so
+	// it can be cached for a year.
+	styleURL string
+	style    *response
+	favicon  *response
+	robots   *response
+
+	verMu   sync.Mutex
+	verAt   time.Time
+	version int64
 }
 
-// New returns a Server over store.
-func New(store Store, an Analyzer, log *slog.Logger) (*Server, error) {
-	funcs := template.FuncMap{
-		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
-		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"add":  func(a, b int) int { return a + b },
+// New returns a Server showing pages from pages, with the cache checked
+// against store's data version.
+func New(pages *app.Pages, store Store, log *slog.Logger, opt Options) (*Server, error) {
+	if opt.Zone == nil {
+		z, err := time.LoadLocation("Asia/Riyadh")
+		if err != nil {
+			return nil, err
+		}
+		opt.Zone = z
 	}
-	tmpl, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	if opt.Digits == "" {
+		opt.Digits = Western
+	}
+	if opt.Digits != Western && opt.Digits != ArabicIndic {
+		return nil, marsad.Errorf(marsad.EINVALID, "digits %q: want %q or %q", opt.Digits, Western, ArabicIndic)
+	}
+	opt.BaseURL = strings.TrimSuffix(opt.BaseURL, "/")
+	if opt.CacheBytes <= 0 {
+		opt.CacheBytes = 64 << 20
+	}
+	if opt.CacheAge <= 0 {
+		opt.CacheAge = 30 * time.Second
+	}
+	if opt.VersionEvery <= 0 {
+		opt.VersionEvery = 200 * time.Millisecond
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Server{pages: pages, store: store, log: log, opt: opt, mux: http.NewServeMux(),
+		cache: newPageCache(opt.CacheBytes, opt.CacheAge)}
+	if err := s.loadStatic(); err != nil {
+		return nil, err
+	}
+	tmpl, err := template.New("").Funcs(s.funcs()).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, analyzer: an, log: log, tmpl: tmpl, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /{$}", s.handleHome)
-	s.mux.HandleFunc("GET /search", s.handleSearch)
-	s.mux.HandleFunc("GET /articles/{id}", s.handleArticle)
-	s.mux.HandleFunc("GET /stories/{id}", s.handleStory)
+	s.tmpl = tmpl
+	s.mux.Handle("GET /{$}", s.page(s.home))
+	s.mux.Handle("GET /search", s.page(s.search))
+	s.mux.Handle("GET /articles/{id}", s.page(s.article))
+	s.mux.Handle("GET /stories/{id}", s.page(s.story))
+	s.mux.Handle("GET /tags/{name}", s.page(s.tag))
+	s.mux.Handle("GET /sources", s.page(s.outlets))
+	s.mux.Handle("GET /sources/{key}", s.page(s.source))
+	s.mux.HandleFunc("GET /prefs", s.handlePrefs)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET "+s.styleURL, s.asset(s.style))
+	s.mux.HandleFunc("GET /favicon.svg", s.asset(s.favicon))
+	s.mux.HandleFunc("GET /favicon.ico", s.asset(s.favicon))
+	s.mux.HandleFunc("GET /robots.txt", s.asset(s.robots))
+	s.mux.Handle("/", s.page(func(*http.Request) (*view, error) {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no such page")
+	}))
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler with security headers on every page.
+func (s *Server) loadStatic() error {
+	css, err := fs.ReadFile(staticFS, "static/style.css")
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(css)
+	s.styleURL = "/static/style." + hex.EncodeToString(sum[:6]) + ".css"
+	now := time.Now()
+	s.style = newResponse(http.StatusOK, "text/css; charset=utf-8", css, 0, now)
+	icon, err := fs.ReadFile(staticFS, "static/favicon.svg")
+	if err != nil {
+		return err
+	}
+	s.favicon = newResponse(http.StatusOK, "image/svg+xml", icon, 0, now)
+	robots, err := fs.ReadFile(staticFS, "static/robots.txt")
+	if err != nil {
+		return err
+	}
+	s.robots = newResponse(http.StatusOK, "text/plain; charset=utf-8", robots, 0, now)
+	return nil
+}
+
+// ServeHTTP implements http.Handler with security headers on every answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'")
+	// No script at all, styles and icons from the site only, and no other
+	// site may frame the pages.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	s.mux.ServeHTTP(w, r)
 }
@@ -96,173 +198,206 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	return srv.Shutdown(shut)
 }
 
-type page struct {
-	Title string
-	Query string
-	Data  any
+// dataVersion returns the store's data version, asking the store at most
+// once per VersionEvery.
+func (s *Server) dataVersion(ctx context.Context) (int64, error) {
+	s.verMu.Lock()
+	defer s.verMu.Unlock()
+	now := s.opt.Now()
+	if !s.verAt.IsZero() && now.Sub(s.verAt) < s.opt.VersionEvery && now.After(s.verAt) {
+		return s.version, nil
+	}
+	v, err := s.store.DataVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.version, s.verAt = v, now
+	return v, nil
 }
 
-func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, p page) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := s.tmpl.ExecuteTemplate(w, name, p); err != nil {
-		s.log.Error("render", "page", name, "path", r.URL.Path, "err", err)
-	}
+// view is what a handler computed: a template and its data.
+type view struct {
+	name   string
+	status int
+	// For the layout: the title, a description, the canonical path (with
+	// its query) and whether search engines should skip it.
+	title, desc, path string
+	noindex           bool
+	query             string // the search box's text
+	data              any
 }
 
-// fail shows an error page: the message of application errors, a plain
-// text for internal ones (whose details go to the log).
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	switch marsad.ErrorCode(err) {
-	case marsad.ENOTFOUND:
-		status = http.StatusNotFound
-	case marsad.EINVALID:
-		status = http.StatusBadRequest
-	case marsad.ECONFLICT:
-		status = http.StatusConflict
-	}
-	if status == http.StatusInternalServerError && !errors.Is(err, context.Canceled) {
-		s.log.Error("request failed", "path", r.URL.Path, "err", err)
-	}
-	s.render(w, r, "error.html", status, page{Title: "خطأ", Data: marsad.ErrorMessage(err)})
+// layout is the data every template gets.
+type layout struct {
+	Title, Description, Canonical, OGType string
+	NoIndex                               bool
+	Query                                 string
+	Style                                 string
+	Path                                  string // the request path, for the digits switch
+	Digits                                Digits
+	Notice                                *app.Status
+	Data                                  any
 }
 
-// topWindow is how far back the home page looks for top stories, from the
-// newest story (not the clock, so an archive shows its own last days).
-const topWindow = 48 * time.Hour
-
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	list, total, err := s.store.FindArticles(ctx, marsad.ArticleFilter{Newest: true, Limit: 20})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	top, err := s.topStories(ctx, 15)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, "home.html", http.StatusOK, page{Title: "مرصد", Data: map[string]any{
-		"Articles": list, "Total": total, "Stories": top}})
-}
-
-// topStories returns the stories of the last topWindow covered by the most
-// outlets (then articles, then recency): what many newsrooms found worth
-// reporting comes first.
-func (s *Server) topStories(ctx context.Context, n int) ([]*marsad.Story, error) {
-	latest, _, err := s.store.FindStories(ctx, marsad.StoryFilter{Limit: 1})
-	if err != nil || len(latest) == 0 {
-		return nil, err
-	}
-	list, _, err := s.store.FindStories(ctx, marsad.StoryFilter{
-		From: latest[0].LastSeen.Add(-topWindow), MinArticles: 2, Limit: 500})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(list, func(a, b *marsad.Story) int {
-		return cmp.Or(cmp.Compare(b.Outlets, a.Outlets), cmp.Compare(b.Articles, a.Articles), b.LastSeen.Compare(a.LastSeen))
-	})
-	return list[:min(n, len(list))], nil
-}
-
-func (s *Server) handleStory(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, marsad.Errorf(marsad.ENOTFOUND, "no story %q", r.PathValue("id")))
-		return
-	}
-	st, err := s.store.FindStoryByID(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, _, err := s.store.FindArticles(r.Context(), marsad.ArticleFilter{StoryID: &id, Newest: true, Limit: 200})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, "story.html", http.StatusOK, page{Title: st.Title, Data: map[string]any{"Story": st, "Articles": list}})
-}
-
-type resultView struct {
-	Article *marsad.Article
-	Copies  int
-	Title   []search.Segment
-	Snippet []search.Segment
-}
-
-const pageSize = 20
-
-func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
-	qs := r.URL.Query().Get("q")
-	if qs == "" {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
-	pageNo, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	pageNo = max(pageNo, 1)
-	start := time.Now()
-	q, err := search.Parse(qs, s.analyzer)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	q.Request.Limit, q.Request.Offset = pageSize, (pageNo-1)*pageSize
-	hits, total, err := s.store.Search(r.Context(), q.Request)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	results := make([]resultView, len(hits))
-	for i, h := range hits {
-		results[i] = resultView{
-			Article: h.Article,
-			Copies:  h.Copies,
-			Title:   search.Highlight(s.analyzer, h.Article.Title, q.Terms),
-			Snippet: search.Snippet(s.analyzer, h.Article.Body, q.Terms, 30),
-		}
-	}
-	data := map[string]any{
-		"Results": results, "Total": total, "Page": pageNo, "Offset": q.Request.Offset,
-		"Prev": pageNo - 1, "Next": 0, "Millis": float64(time.Since(start).Microseconds()) / 1000,
-	}
-	if q.Request.Offset+len(hits) < total {
-		data["Next"] = pageNo + 1
-	}
-	s.render(w, r, "search.html", http.StatusOK, page{Title: qs + " — بحث", Query: qs, Data: data})
-}
-
-func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, marsad.Errorf(marsad.ENOTFOUND, "no article %q", r.PathValue("id")))
-		return
-	}
-	a, err := s.store.FindArticleByID(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	copies, err := s.store.FindCopies(r.Context(), a.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var story *marsad.Story
-	if a.StoryID != 0 {
-		if story, err = s.store.FindStoryByID(r.Context(), a.StoryID); err != nil && marsad.ErrorCode(err) != marsad.ENOTFOUND {
-			s.fail(w, r, err)
+// page turns a handler into a cached, compressed, validated page.
+func (s *Server) page(h func(*http.Request) (*view, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := s.format(r)
+		version, err := s.dataVersion(r.Context())
+		if err != nil {
+			s.log.Error("data version", "err", err)
+			s.send(w, r, s.render(r, f, s.errorView(err), 0), "no-store")
 			return
 		}
+		key := string(f.digits) + " " + r.URL.Path + "?" + r.URL.RawQuery
+		resp := s.cache.get(key, version, s.opt.Now(), func() (*response, bool) {
+			v, err := h(r)
+			if err != nil {
+				v = s.errorView(err)
+			}
+			resp := s.render(r, f, v, version)
+			// Keep pages and what a reader asked wrongly; not what failed
+			// for the store's sake (busy, cancelled, broken).
+			return resp, resp.status < 500
+		})
+		cc := "no-cache"
+		if resp.status >= 500 {
+			cc = "no-store"
+		}
+		s.send(w, r, resp, cc)
+	})
+}
+
+// render executes the view's template into a buffer: a template error
+// becomes the 500 page, never half a page with status 200.
+func (s *Server) render(r *http.Request, f format, v *view, version int64) *response {
+	lay := layout{Title: v.title, Description: v.desc, OGType: "website", NoIndex: v.noindex,
+		Query: v.query, Style: s.styleURL, Path: r.URL.Path, Digits: f.digits, Data: v.data}
+	if v.name == "article.html" {
+		lay.OGType = "article"
 	}
-	s.render(w, r, "article.html", http.StatusOK, page{Title: a.Title, Data: map[string]any{
-		"Article": a, "Copies": copies, "Story": story}})
+	lay.Canonical = s.baseURL(r) + v.path
+	if st, err := s.pages.Status(r.Context()); err == nil && st.Notice() {
+		lay.Notice = st
+	}
+	t, err := s.tmpl.Clone()
+	if err == nil {
+		t.Funcs(f.funcs())
+		var buf bytes.Buffer
+		if err = t.ExecuteTemplate(&buf, v.name, lay); err == nil {
+			return newResponse(v.status, "text/html; charset=utf-8", buf.Bytes(), version, s.opt.Now())
+		}
+	}
+	s.log.Error("render", "page", v.name, "path", r.URL.Path, "err", err)
+	var buf bytes.Buffer
+	lay.Data, lay.Title = "خطأ داخلي: تعذّر عرض هذه الصفحة.", "خطأ في الخادم"
+	if err := s.tmpl.ExecuteTemplate(&buf, "error.html", lay); err != nil {
+		buf.Reset()
+		buf.WriteString(`<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8"><title>خطأ</title><p>خطأ داخلي.</p></html>`)
+	}
+	return newResponse(http.StatusInternalServerError, "text/html; charset=utf-8", buf.Bytes(), version, s.opt.Now())
+}
+
+// send writes a response, compressed as the client accepts, or 304 when
+// the client holds it already.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, resp *response, cacheControl string) {
+	h := w.Header()
+	h.Set("Content-Type", resp.ctype)
+	h.Set("Cache-Control", cacheControl)
+	h.Set("Vary", "Accept-Encoding, Cookie")
+	h.Set("ETag", resp.etag)
+	if resp.status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "5")
+	}
+	if resp.status == http.StatusOK && etagMatch(r.Header.Get("If-None-Match"), resp.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := resp.body
+	switch enc := r.Header.Get("Accept-Encoding"); {
+	case resp.br != nil && acceptsEncoding(enc, "br"):
+		h.Set("Content-Encoding", "br")
+		body = resp.br
+	case resp.gz != nil && acceptsEncoding(enc, "gzip"):
+		h.Set("Content-Encoding", "gzip")
+		body = resp.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(resp.status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// acceptsEncoding tells whether an Accept-Encoding header accepts enc
+// (listed without q=0).
+func acceptsEncoding(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), enc) {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// asset serves a static file for a year (its address changes with its
+// content) or, for the favicon and robots.txt, a day.
+func (s *Server) asset(resp *response) http.HandlerFunc {
+	cc := "public, max-age=86400"
+	if resp == s.style {
+		cc = "public, max-age=31536000, immutable"
+	}
+	return func(w http.ResponseWriter, r *http.Request) { s.send(w, r, resp, cc) }
+}
+
+// baseURL is the site's public address.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.opt.BaseURL != "" {
+		return s.opt.BaseURL
+	}
+	return "http://" + r.Host
+}
+
+// format returns the reader's formatting: the server's zone, and digits
+// from the reader's cookie or the server's default.
+func (s *Server) format(r *http.Request) format {
+	f := format{zone: s.opt.Zone, digits: s.opt.Digits, now: s.opt.Now}
+	if c, err := r.Cookie("digits"); err == nil && (Digits(c.Value) == Western || Digits(c.Value) == ArabicIndic) {
+		f.digits = Digits(c.Value)
+	}
+	return f
+}
+
+// handlePrefs stores the reader's choice of digits and returns to the page.
+func (s *Server) handlePrefs(w http.ResponseWriter, r *http.Request) {
+	d := Digits(r.URL.Query().Get("digits"))
+	if d == Western || d == ArabicIndic {
+		http.SetCookie(w, &http.Cookie{Name: "digits", Value: string(d), Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	back := r.URL.Query().Get("to")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.HasPrefix(back, "/\\") {
+		back = "/"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	if _, err := s.store.CountArticles(r.Context()); err != nil {
 		s.log.Error("health", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -271,3 +406,108 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ok\n"))
 }
+
+// errorView is the page for an error: 404 and 400 with the message meant
+// for readers, 503 when turned away, 500 with a plain text (the details go
+// to the log).
+func (s *Server) errorView(err error) *view {
+	v := &view{name: "error.html", title: "خطأ", noindex: true}
+	switch marsad.ErrorCode(err) {
+	case marsad.ENOTFOUND:
+		v.status, v.title = http.StatusNotFound, "الصفحة غير موجودة"
+		v.data = errorData{Heading: "لم نجد هذه الصفحة", Message: "ربما نُقلت أو لم تكن موجودة أصلاً. جرّب البحث أو عُد إلى الصفحة الرئيسية."}
+	case marsad.EINVALID:
+		v.status, v.title = http.StatusBadRequest, "طلب غير صالح"
+		v.data = errorData{Heading: "تعذّر فهم الطلب", Message: readerMessage(err)}
+	case marsad.EUNAVAILABLE:
+		v.status, v.title = http.StatusServiceUnavailable, "الخادم مشغول"
+		v.data = errorData{Heading: "الخادم مشغول", Message: readerMessage(err)}
+	default:
+		if !errors.Is(err, context.Canceled) {
+			s.log.Error("request failed", "err", err)
+		}
+		v.status, v.title = http.StatusInternalServerError, "خطأ في الخادم"
+		v.data = errorData{Heading: "حدث خطأ في الخادم", Message: "سُجّل الخطأ وسنعالجه. أعد المحاولة بعد قليل."}
+	}
+	return v
+}
+
+type errorData struct{ Heading, Message string }
+
+// readerMessage is an application error's message when it is written for
+// readers (Arabic), else a generic Arabic sentence: the English messages
+// of the store are for the log and the CLI.
+func readerMessage(err error) string {
+	m := marsad.ErrorMessage(err)
+	for _, r := range m {
+		if r >= 0x0600 && r <= 0x06FF {
+			return m
+		}
+	}
+	return "الطلب غير صالح."
+}
+
+// pageNum reads the page parameter: absent is 1; anything that is not a
+// number, or a number too big to be a page, is refused with a message (the
+// largest page is app.MaxPage).
+func pageNum(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("page")
+	if s == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > app.MaxPage {
+		return 0, marsad.Errorf(marsad.EINVALID, "رقم الصفحة «%s» غير صالح: الصفحات من 1 إلى %d.", s, app.MaxPage)
+	}
+	return n, nil
+}
+
+// pathID reads a numeric id from the path; a non-number is not found.
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, marsad.Errorf(marsad.ENOTFOUND, "no %s %q", what, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// pager is the paging navigation of a list.
+type pager struct {
+	Page, Pages int
+	Prev, Next  string
+}
+
+// pagerOf links the neighbouring pages of the request's URL.
+func pagerOf(r *http.Request, page, pages int) pager {
+	p := pager{Page: page, Pages: pages}
+	link := func(n int) string {
+		q := r.URL.Query()
+		if n <= 1 {
+			q.Del("page")
+		} else {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if enc := q.Encode(); enc != "" {
+			return r.URL.Path + "?" + enc
+		}
+		return r.URL.Path
+	}
+	if page > 1 {
+		p.Prev = link(page - 1)
+	}
+	if page < pages {
+		p.Next = link(page + 1)
+	}
+	return p
+}
+
+// withPage returns path with ?page=n when n > 1 (canonical links).
+func withPage(path string, n int) string {
+	if n > 1 {
+		return path + "?page=" + strconv.Itoa(n)
+	}
+	return path
+}
+
+// pathEscape escapes a path segment (a tag name, a source key).
+func pathEscape(s string) string { return url.PathEscape(s) }

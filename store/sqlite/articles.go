@@ -16,6 +16,11 @@ const articleColumns = `a.id, a.url, a.source_id, s.key, s.name, a.external_id, 
 	a.body, a.html, a.author, a.category, a.lang, a.tags, a.published, a.fetched, a.content_hash,
 	coalesce(a.canonical_id, 0), coalesce(a.story_id, 0), a.published_claimed`
 
+// articleHeadColumns reads the same columns as articleColumns with the
+// text left empty (ArticleFilter.NoText): a list never walks a body's
+// overflow pages.
+var articleHeadColumns = strings.NewReplacer("a.summary", "''", "a.body", "''", "a.html", "''").Replace(articleColumns)
+
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanArticle(r rowScanner, extra ...any) (*marsad.Article, error) {
@@ -101,7 +106,11 @@ func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*mars
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+articleColumns+`
+	cols := articleColumns
+	if f.NoText {
+		cols = articleHeadColumns
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+cols+`
 		FROM articles a JOIN sources s ON s.id = a.source_id
 		WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
 	if err != nil {

@@ -29,6 +29,7 @@ type DB struct {
 	path string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	ver dataVersion // DataVersion's own connection (version.go)
 }
 
 // Open opens (creating when needed) the store at path and brings its schema
@@ -68,7 +69,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the store.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.ver.close()
+	return db.db.Close()
+}
 
 // Path returns the file the store lives in.
 func (db *DB) Path() string { return db.path }

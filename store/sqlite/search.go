@@ -30,6 +30,9 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	if match == "" && len(req.Sources) == 0 && req.From.IsZero() && req.To.IsZero() {
 		return nil, 0, marsad.Errorf(marsad.EINVALID, "empty query")
 	}
+	if len(req.Sources) > marsad.MaxSearchSources {
+		return nil, 0, marsad.Errorf(marsad.EINVALID, "a search can name at most %d sources, not %d", marsad.MaxSearchSources, len(req.Sources))
+	}
 	var where []string
 	var args []any
 	if len(req.Sources) > 0 {
@@ -50,6 +53,12 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	// republished by ten papers is one hit; its Copies counts the others.
 	// The page is cut from g before any body is read, and the total is
 	// counted from the same g: the match runs once.
+	// A copy group is its canonical article's id; a story group the
+	// story's id, negated so the two never collide.
+	grp := "coalesce(a.canonical_id, a.id)"
+	if req.ByStory {
+		grp = "CASE WHEN a.story_id IS NOT NULL THEN -a.story_id ELSE coalesce(a.canonical_id, a.id) END"
+	}
 	var with, order, outer string
 	var withArgs []any
 	filter := ""
@@ -61,14 +70,14 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 		// in a materialized CTE first.
 		with = fmt.Sprintf(`WITH m AS MATERIALIZED (SELECT rowid AS id, -bm25(article_fts, %g, %g) AS score
 			FROM article_fts WHERE article_fts MATCH ?),
-			h AS MATERIALIZED (SELECT m.id, m.score, coalesce(a.canonical_id, a.id) AS grp, a.published
+			h AS MATERIALIZED (SELECT m.id, m.score, %s AS grp, a.published
 				FROM m JOIN articles a ON a.id = m.id%s),
 			g AS MATERIALIZED (SELECT id, max(score) AS score, published, count(*) AS n FROM h GROUP BY grp) `,
-			titleWeight, bodyWeight, filter)
+			titleWeight, bodyWeight, grp, filter)
 		withArgs = append([]any{match}, args...)
 		order, outer = "score DESC, id DESC", "p.score DESC, p.id DESC"
 	} else {
-		with = `WITH h AS MATERIALIZED (SELECT a.id, coalesce(a.canonical_id, a.id) AS grp, a.published
+		with = `WITH h AS MATERIALIZED (SELECT a.id, ` + grp + ` AS grp, a.published
 				FROM articles a` + filter + `),
 			g AS MATERIALIZED (SELECT id, 0.0 AS score, max(published) AS published, count(*) AS n FROM h GROUP BY grp) `
 		withArgs = args

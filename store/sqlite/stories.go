@@ -364,15 +364,17 @@ func bumpStoryGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return g, nil
 }
 
-const storyColumns = `id, title, title_article_id, first_seen, last_seen, articles, outlets`
+const storyColumns = `id, title, title_article_id, first_seen, last_seen, articles, outlets, sources`
 
 func scanStory(r rowScanner) (*marsad.Story, error) {
 	var s marsad.Story
 	var first, last int64
-	if err := r.Scan(&s.ID, &s.Title, &s.TitleArticleID, &first, &last, &s.Articles, &s.Outlets); err != nil {
+	var sources string
+	if err := r.Scan(&s.ID, &s.Title, &s.TitleArticleID, &first, &last, &s.Articles, &s.Outlets, &sources); err != nil {
 		return nil, err
 	}
 	s.FirstSeen, s.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
+	s.Sources = strings.Fields(sources)
 	return &s, nil
 }
 
@@ -399,6 +401,13 @@ func (db *DB) FindStories(ctx context.Context, f marsad.StoryFilter) ([]*marsad.
 	}
 	if f.MinArticles > 0 {
 		where, args = append(where, "articles >= ?"), append(args, f.MinArticles)
+	}
+	if f.Source != "" {
+		// Through articles_source_published: the outlet's articles, not a
+		// scan of every story's source list.
+		where = append(where, `id IN (SELECT a.story_id FROM articles a JOIN sources s ON s.id = a.source_id
+			WHERE s.key = ? AND a.story_id IS NOT NULL)`)
+		args = append(args, f.Source)
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
