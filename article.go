@@ -48,6 +48,7 @@ type ArticleFilter struct {
 	SourceID *int64
 	StoryID  *int64
 	From, To time.Time // published range, inclusive From, exclusive To
+	IDs      []int64   // any of these ids (at most 1000; EINVALID above)
 	AfterID  int64     // keyset pagination by id
 	Offset   int
 	Limit    int

@@ -13,6 +13,12 @@ type Store interface {
 	SearchService
 	FeedService
 	StoryService
+	WorkService
+	MetaService
+	IndexService
+	DedupStore
+	StoryStore
+	VersionService
 	// Stats returns counts of what the store holds.
 	Stats(ctx context.Context) (*Stats, error)
 	Close() error
@@ -26,6 +32,18 @@ type Stats struct {
 	Stories  int `json:"stories"`
 	Tags     int `json:"tags"`
 	Copies   int `json:"copies"` // articles linked to a canonical article
+	// Pending is the work the pipeline's stages still owe, by stage
+	// (articles saved but not yet deduplicated, clustered …).
+	Pending map[string]int `json:"pending"`
+}
+
+// PendingTotal is the sum of Pending.
+func (s *Stats) PendingTotal() int {
+	n := 0
+	for _, v := range s.Pending {
+		n += v
+	}
+	return n
 }
 
 // RawArticle is an article as it arrives from any door (JSONL import, feed

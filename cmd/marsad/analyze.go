@@ -11,7 +11,7 @@ import (
 
 // analyzeCmd shows the index terms marsad derives from a text, the same
 // terms search and dedup use; --steps shows what each analysis step did.
-func (a *app) analyzeCmd() *cobra.Command {
+func (a *cli) analyzeCmd() *cobra.Command {
 	var steps bool
 	cmd := &cobra.Command{
 		Use:   "analyze [--steps] TEXT...",

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -24,13 +25,13 @@ import (
 
 // benchCmd groups the speed measurements; each prints its figures on its
 // last line as `bench NAME: key=value ...`.
-func (a *app) benchCmd() *cobra.Command {
+func (a *cli) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure speed on real data"}
 	cmd.AddCommand(a.benchDedupCmd(), a.benchImportCmd(), a.benchSearchCmd(), a.benchStoriesCmd())
 	return cmd
 }
 
-func (a *app) benchImportCmd() *cobra.Command {
+func (a *cli) benchImportCmd() *cobra.Command {
 	var keep string
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
@@ -43,7 +44,7 @@ func (a *app) benchImportCmd() *cobra.Command {
 				return err
 			}
 			defer done()
-			p := a.newPipeline(db, analyzer.New())
+			p := a.useCases(db).Pipeline()
 			start := time.Now()
 			var read, imported, bytes int
 			timings := map[string]time.Duration{}
@@ -115,7 +116,7 @@ func peakRSSMB() int64 {
 	return ru.Maxrss / 1024 // Linux reports KiB
 }
 
-func (a *app) benchSearchCmd() *cobra.Command {
+func (a *cli) benchSearchCmd() *cobra.Command {
 	var n, rounds, limit, showSlow int
 	var seed uint64
 	cmd := &cobra.Command{
@@ -126,7 +127,7 @@ words of each title, and runs every query ROUNDS times: parse, search (BM25,
 total count) and snippets of the first LIMIT hits, as "marsad search" does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				an := analyzer.New()
 				queries, err := titleQueries(cmd, db, an, n, seed)
 				if err != nil {
@@ -192,14 +193,14 @@ total count) and snippets of the first LIMIT hits, as "marsad search" does.`,
 
 // titleQueries makes n queries from the titles of random stored articles:
 // the first two or three words of each title that are not stopwords.
-func titleQueries(cmd *cobra.Command, db *sqlite.DB, an *analyzer.Analyzer, n int, seed uint64) ([]string, error) {
+func titleQueries(cmd *cobra.Command, db marsad.Store, an *analyzer.Analyzer, n int, seed uint64) ([]string, error) {
 	ctx := cmd.Context()
 	count, err := db.CountArticles(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if count == 0 {
-		return nil, fmt.Errorf("store %s is empty: import articles first", db.Path())
+		return nil, errors.New("the store is empty: import articles first")
 	}
 	rng := rand.New(rand.NewPCG(seed, seed))
 	var out []string

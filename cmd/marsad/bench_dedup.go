@@ -24,7 +24,7 @@ import (
 // pass after pass. Every article of a later pass is an exact copy of one
 // article of each earlier pass, the worst case for linking: the store
 // holds ever more copies of the same texts.
-func (a *app) benchDedupCmd() *cobra.Command {
+func (a *cli) benchDedupCmd() *cobra.Command {
 	var passes, batch int
 	var keep string
 	cmd := &cobra.Command{
@@ -45,7 +45,7 @@ func (a *app) benchDedupCmd() *cobra.Command {
 			an := analyzer.New()
 			// Only the dedup stage: the figures are its own.
 			p := pipeline.New(db, an, pipeline.WithLogger(a.log),
-				pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig(), an.Terms)))
+				pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig())))
 			var first, last float64
 			for pass := range passes {
 				d, imported, err := benchDedupPass(ctx, p, shifted(raws, pass), batch)

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
-	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/eval"
 )
 
@@ -17,7 +16,7 @@ import (
 // whatever the store already holds: it imports a corpus, then the same
 // corpus again and again with dates shifted past the previous copy and
 // URLs made new, and prints the story (and dedup) cost of each copy.
-func (a *app) benchStoriesCmd() *cobra.Command {
+func (a *cli) benchStoriesCmd() *cobra.Command {
 	var copies, batch int
 	cmd := &cobra.Command{
 		Use:   "stories FILE...",
@@ -46,7 +45,7 @@ func (a *app) benchStoriesCmd() *cobra.Command {
 				return err
 			}
 			defer done()
-			p := a.newPipeline(db, analyzer.New())
+			p := a.useCases(db).Pipeline()
 			var firstMS, lastMS float64
 			stored := 0
 			for c := 0; c < copies; c++ {

@@ -11,7 +11,7 @@ import (
 )
 
 // evalDedupCmd scores LSH near-duplicate links against brute-force exact Jaccard.
-func (a *app) evalDedupCmd() *cobra.Command {
+func (a *cli) evalDedupCmd() *cobra.Command {
 	var articles string
 	cmd := &cobra.Command{
 		Use:   "dedup --articles FILE",

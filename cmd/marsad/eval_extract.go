@@ -11,7 +11,7 @@ import (
 
 // evalExtractCmd scores main-text extraction on a folder laid out like
 // article_extraction_benchmark (ground_truth.jsonl + html/*.html.gz).
-func (a *app) evalExtractCmd() *cobra.Command {
+func (a *cli) evalExtractCmd() *cobra.Command {
 	var dir string
 	var worst int
 	cmd := &cobra.Command{

@@ -12,7 +12,7 @@ import (
 
 // evalStemCmd scores the analyzer's conflation on the stemming gold and,
 // with --postgres, PostgreSQL's 'arabic' configuration in the same run.
-func (a *app) evalStemCmd() *cobra.Command {
+func (a *cli) evalStemCmd() *cobra.Command {
 	var data, dsn string
 	cmd := &cobra.Command{
 		Use:   "stem --data golden_corpus.jsonl [--postgres DSN]",

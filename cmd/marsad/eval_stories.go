@@ -13,7 +13,7 @@ import (
 )
 
 // evalStoriesCmd scores online story clustering against story_gold readings.
-func (a *app) evalStoriesCmd() *cobra.Command {
+func (a *cli) evalStoriesCmd() *cobra.Command {
 	var articles, from, to, dump string
 	var golds, sets []string
 	var batch, explain, show int

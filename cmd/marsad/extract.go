@@ -12,7 +12,7 @@ import (
 )
 
 // extractCmd prints what marsad extracts from an article page.
-func (a *app) extractCmd() *cobra.Command {
+func (a *cli) extractCmd() *cobra.Command {
 	var nf netFlags
 	var pageURL string
 	var showHTML bool
@@ -59,6 +59,6 @@ func (a *app) extractCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&pageURL, "url", "", "the page's URL when extracting a FILE (resolves links, dates in URLs)")
 	cmd.Flags().BoolVar(&showHTML, "html", false, "print the sanitized HTML instead of the text")
-	nf.register(cmd)
+	nf.register(&a.cfg, cmd)
 	return cmd
 }

@@ -10,9 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/marsad/marsad/store/sqlite"
-
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/config"
 	"github.com/marsad/marsad/internal/feeds"
 	"github.com/marsad/marsad/internal/fetch"
 )
@@ -22,17 +21,17 @@ type netFlags struct {
 	allowPrivate bool
 }
 
-func (n *netFlags) register(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&n.allowPrivate, "allow-private-networks", os.Getenv("MARSAD_ALLOW_PRIVATE_NETWORKS") == "1",
-		"let feeds and pages point at loopback and private addresses (env MARSAD_ALLOW_PRIVATE_NETWORKS=1)")
+func (n *netFlags) register(cfg *config.Config, cmd *cobra.Command) {
+	cfg.Bool(cmd.Flags(), &n.allowPrivate, "allow-private-networks", "MARSAD_ALLOW_PRIVATE_NETWORKS", false,
+		"let feeds and pages point at loopback and private addresses")
 }
 
-func (a *app) newFetchClient(n netFlags) *fetch.Client {
+func (a *cli) newFetchClient(n netFlags) *fetch.Client {
 	return fetch.New(fetch.Options{AllowPrivate: n.allowPrivate, Logger: a.log})
 }
 
 // feedsCmd groups following outlets: add (with discovery), import, export, list.
-func (a *app) feedsCmd() *cobra.Command {
+func (a *cli) feedsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "feeds", Short: "Follow outlets: add, import/export OPML, list feed health"}
 	var nf netFlags
 	add := &cobra.Command{
@@ -64,7 +63,7 @@ func (a *app) feedsCmd() *cobra.Command {
 			return nil
 		},
 	}
-	nf.register(add)
+	nf.register(&a.cfg, add)
 	imp := &cobra.Command{
 		Use:   "import FILE.opml",
 		Short: "Follow every feed of an OPML file",
@@ -95,7 +94,7 @@ func (a *app) feedsCmd() *cobra.Command {
 		Short: "Write the followed feeds as OPML to standard output",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				list, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
 				if err != nil {
 					return err
@@ -113,7 +112,7 @@ func (a *app) feedsCmd() *cobra.Command {
 		Short: "Show every feed with its health",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				list, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
 				if err != nil {
 					return err

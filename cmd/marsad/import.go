@@ -8,12 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/importer"
 	"github.com/marsad/marsad/internal/pipeline"
 )
 
-func (a *app) importCmd() *cobra.Command {
+func (a *cli) importCmd() *cobra.Command {
 	var batch int
 	var tz string
 	cmd := &cobra.Command{
@@ -52,7 +51,7 @@ was committed and running it again completes it.`,
 			prog := a.newProgress(size, "importing "+name)
 			rd := importer.NewReader(io.TeeReader(in, prog), name)
 			rd.Location = loc
-			p := a.newPipeline(db, analyzer.New())
+			p := a.useCases(db).Pipeline()
 			start := time.Now()
 			res, err := importer.Run(ctx, rd, p, importer.Options{
 				BatchSize: batch,

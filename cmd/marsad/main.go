@@ -13,11 +13,13 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad/internal/config"
 )
 
-// app carries what every command shares: global flags and the logger.
-type app struct {
-	dbPath string
+// cli carries what every command shares: the configuration and the logger.
+type cli struct {
+	cfg    config.Config
 	log    *slog.Logger
 	stdout *os.File
 	stderr *os.File
@@ -26,7 +28,7 @@ type app struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a := &app{stdout: os.Stdout, stderr: os.Stderr}
+	a := &cli{stdout: os.Stdout, stderr: os.Stderr}
 	a.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	root := a.rootCmd()
 	if err := root.ExecuteContext(ctx); err != nil {
@@ -39,20 +41,23 @@ func main() {
 	}
 }
 
-func (a *app) rootCmd() *cobra.Command {
+func (a *cli) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "marsad",
 		Short:         "marsad (مرصد) — Arabic-first news aggregation engine",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&a.dbPath, "db", envOr("MARSAD_DB", "./marsad.db"), "store file (env MARSAD_DB)")
+	a.cfg.Register(root.PersistentFlags())
 	// --cpuprofile writes a CPU profile of the command, for benchmarks.
 	var profile string
 	var profFile *os.File
 	root.PersistentFlags().StringVar(&profile, "cpuprofile", "", "write a CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := a.cfg.Resolve(cmd.Flags()); err != nil {
+			return err
+		}
 		if profile == "" {
 			return nil
 		}
@@ -70,20 +75,20 @@ func (a *app) rootCmd() *cobra.Command {
 		}
 	}
 	// Each command lives in its own file as a constructor; keep this list sorted.
-	for _, newCmd := range []func(*app) *cobra.Command{
-		(*app).analyzeCmd,
-		(*app).benchCmd,
-		(*app).evalCmd,
-		(*app).extractCmd,
-		(*app).feedsCmd,
-		(*app).importCmd,
-		(*app).pollCmd,
-		(*app).reindexCmd,
-		(*app).searchCmd,
-		(*app).serveCmd,
-		(*app).showCmd,
-		(*app).statsCmd,
-		(*app).storiesCmd,
+	for _, newCmd := range []func(*cli) *cobra.Command{
+		(*cli).analyzeCmd,
+		(*cli).benchCmd,
+		(*cli).evalCmd,
+		(*cli).extractCmd,
+		(*cli).feedsCmd,
+		(*cli).importCmd,
+		(*cli).pollCmd,
+		(*cli).reindexCmd,
+		(*cli).searchCmd,
+		(*cli).serveCmd,
+		(*cli).showCmd,
+		(*cli).statsCmd,
+		(*cli).storiesCmd,
 	} {
 		root.AddCommand(newCmd(a))
 	}
@@ -92,24 +97,16 @@ func (a *app) rootCmd() *cobra.Command {
 
 // evalCmd groups the quality evaluations; each prints its metrics on its last
 // line as `eval NAME: key=value ...`.
-func (a *app) evalCmd() *cobra.Command {
+func (a *cli) evalCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "eval", Short: "Measure quality against gold data"}
 	// One constructor per evaluation, each in its own file; keep sorted.
-	for _, newCmd := range []func(*app) *cobra.Command{
-		(*app).evalDedupCmd,
-		(*app).evalExtractCmd,
-		(*app).evalStemCmd,
-		(*app).evalStoriesCmd,
+	for _, newCmd := range []func(*cli) *cobra.Command{
+		(*cli).evalDedupCmd,
+		(*cli).evalExtractCmd,
+		(*cli).evalStemCmd,
+		(*cli).evalStoriesCmd,
 	} {
 		cmd.AddCommand(newCmd(a))
 	}
 	return cmd
-}
-
-// envOr returns the environment variable key, or def when it is unset.
-func envOr(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok && v != "" {
-		return v
-	}
-	return def
 }

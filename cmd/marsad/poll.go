@@ -2,23 +2,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/feeds"
 )
 
 // pollCmd polls the due feeds: once with --once, else until interrupted.
-func (a *app) pollCmd() *cobra.Command {
+func (a *cli) pollCmd() *cobra.Command {
 	var nf netFlags
 	var once bool
 	cmd := &cobra.Command{
 		Use:   "poll",
 		Short: "Poll due feeds and ingest their new items (--once: one pass)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			db, err := a.openStore(ctx)
@@ -26,7 +26,14 @@ func (a *app) pollCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			p := feeds.NewPoller(db, a.newBatcher(ctx, db, analyzer.New()), a.newFetchClient(nf), feeds.Options{Logger: a.log})
+			b, wait := a.newBatcher(ctx, db)
+			defer func() {
+				cancel()
+				if berr := wait(); err == nil && berr != nil && !errors.Is(berr, context.Canceled) {
+					err = berr
+				}
+			}()
+			p := feeds.NewPoller(db, b, a.newFetchClient(nf), feeds.Options{Logger: a.log})
 			if !once {
 				return p.Run(ctx)
 			}
@@ -37,6 +44,6 @@ func (a *app) pollCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "one pass over the due feeds, then exit")
-	nf.register(cmd)
+	nf.register(&a.cfg, cmd)
 	return cmd
 }

@@ -23,7 +23,7 @@ type progress struct {
 	last   time.Time
 }
 
-func (a *app) newProgress(total int64, what string) *progress {
+func (a *cli) newProgress(total int64, what string) *progress {
 	p := &progress{out: a.stderr, what: what, total: total, last: time.Now()}
 	if term.IsTerminal(int(a.stderr.Fd())) {
 		p.bar = progressbar.NewOptions64(total,

@@ -9,13 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/marsad/marsad/store/sqlite"
-
+	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/search"
 )
 
-func (a *app) searchCmd() *cobra.Command {
+func (a *cli) searchCmd() *cobra.Command {
 	var limit, offset int
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -29,7 +28,7 @@ where N counts every matching article, copies of one text (wire stories
 republished by several outlets) counting once: they are shown as one hit.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				an := analyzer.New()
 				start := time.Now()
 				q, err := search.Parse(strings.Join(args, " "), an)

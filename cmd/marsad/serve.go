@@ -12,11 +12,12 @@ import (
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
 	marsadapp "github.com/marsad/marsad/internal/app"
+	"github.com/marsad/marsad/internal/config"
 	"github.com/marsad/marsad/internal/feeds"
 	"github.com/marsad/marsad/internal/web"
 )
 
-func (a *app) serveCmd() *cobra.Command {
+func (a *cli) serveCmd() *cobra.Command {
 	var addr, zone, digits, baseURL string
 	var noPoll bool
 	var net netFlags
@@ -64,10 +65,17 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					}
 					a.log.Info("first start: following the built-in outlets", "feeds", n)
 				}
-				poller := feeds.NewPoller(db, a.newBatcher(ctx, db, an), a.newFetchClient(net), feeds.Options{Logger: a.log})
-				go func() { pollDone <- poller.Run(ctx) }()
+				b, wait := a.newBatcher(ctx, db)
+				poller := feeds.NewPoller(db, b, a.newFetchClient(net), feeds.Options{Logger: a.log})
+				go func() {
+					err := poller.Run(ctx)
+					if berr := wait(); err == nil || errors.Is(err, context.Canceled) {
+						err = berr
+					}
+					pollDone <- err
+				}()
 			}
-			a.log.Info("serving", "addr", "http://"+addr, "store", db.Path(), "polling", !noPoll)
+			a.log.Info("serving", "addr", "http://"+addr, "store", a.cfg.Store(), "polling", !noPoll)
 			err = srv.ListenAndServe(ctx, addr)
 			cancel()
 			if perr := <-pollDone; perr != nil && !errors.Is(perr, context.Canceled) && err == nil {
@@ -76,11 +84,11 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", envOr("MARSAD_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env MARSAD_ADDR)")
-	cmd.Flags().StringVar(&zone, "tz", envOr("MARSAD_TZ", "Asia/Riyadh"), "readers' time zone for dates on the pages (env MARSAD_TZ)")
-	cmd.Flags().StringVar(&digits, "digits", envOr("MARSAD_DIGITS", "latn"), "digits on the pages: latn (123) or arab (١٢٣); readers can switch (env MARSAD_DIGITS)")
-	cmd.Flags().StringVar(&baseURL, "base-url", envOr("MARSAD_BASE_URL", ""), "public address of the site for canonical links, e.g. https://marsad.example (env MARSAD_BASE_URL)")
-	cmd.Flags().BoolVar(&noPoll, "no-poll", envOr("MARSAD_NO_POLL", "") == "1", "serve only; do not poll feeds (env MARSAD_NO_POLL=1)")
-	net.register(cmd)
+	a.cfg.String(cmd.Flags(), &addr, "addr", "MARSAD_ADDR", config.DefaultAddr, "listen address HOST:PORT")
+	a.cfg.String(cmd.Flags(), &zone, "tz", "MARSAD_TZ", "Asia/Riyadh", "readers' time zone for dates on the pages")
+	a.cfg.String(cmd.Flags(), &digits, "digits", "MARSAD_DIGITS", "latn", "digits on the pages: latn (123) or arab (١٢٣); readers can switch")
+	a.cfg.String(cmd.Flags(), &baseURL, "base-url", "MARSAD_BASE_URL", "", "public address of the site for canonical links, e.g. https://marsad.example")
+	a.cfg.Bool(cmd.Flags(), &noPoll, "no-poll", "MARSAD_NO_POLL", false, "serve only; do not poll feeds")
+	net.register(&a.cfg, cmd)
 	return cmd
 }

@@ -4,25 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/marsad/marsad/store/sqlite"
-
 	"github.com/marsad/marsad"
 )
 
-func (a *app) showCmd() *cobra.Command {
+func (a *cli) showCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ID|URL",
 		Short: "Print one article",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				var art *marsad.Article
 				var err error
 				if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
@@ -92,20 +92,23 @@ func (a *app) showCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) statsCmd() *cobra.Command {
+func (a *cli) statsCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "stats",
 		Short: "Count what the store holds",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				st, err := db.Stats(ctx)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "store: %s\n", db.Path())
-				fmt.Fprintf(a.stdout, "stats: articles=%d sources=%d feeds=%d stories=%d tags=%d copies=%d\n",
-					st.Articles, st.Sources, st.Feeds, st.Stories, st.Tags, st.Copies)
+				fmt.Fprintf(a.stdout, "store: %s\n", a.cfg.Store())
+				for _, stage := range slices.Sorted(maps.Keys(st.Pending)) {
+					fmt.Fprintf(a.stdout, "owed: stage=%s articles=%d\n", stage, st.Pending[stage])
+				}
+				fmt.Fprintf(a.stdout, "stats: articles=%d sources=%d feeds=%d stories=%d tags=%d copies=%d pending=%d\n",
+					st.Articles, st.Sources, st.Feeds, st.Stories, st.Tags, st.Copies, st.PendingTotal())
 				return nil
 			})
 		},

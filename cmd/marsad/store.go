@@ -2,68 +2,58 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"github.com/spf13/cobra"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
-	"github.com/marsad/marsad/internal/ingest"
+	"github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
-// openStore opens the store named by --db / MARSAD_DB and checks that its
-// index was built by this analyzer version.
-func (a *app) openStore(ctx context.Context) (*sqlite.DB, error) {
-	db, err := sqlite.Open(ctx, a.dbPath)
+// openStore opens the store the configuration names (--db / MARSAD_DB, or
+// --database-url / MARSAD_DATABASE_URL) and checks that its index was built
+// by this analyzer version.
+func (a *cli) openStore(ctx context.Context) (marsad.Store, error) {
+	db, err := a.openStoreUnchecked(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAnalyzerVersion(ctx, db); err != nil {
+	if err := app.New(db, analyzer.New(), a.log).CheckIndex(ctx, a.cfg.Store()); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-const analyzerVersionKey = "analyzer_version"
-
-// checkAnalyzerVersion records the analyzer version in a new store and
-// refuses a store indexed by another version: its terms would not match the
-// queries. `marsad reindex` rebuilds the index.
-func checkAnalyzerVersion(ctx context.Context, db *sqlite.DB) error {
-	v, err := db.Meta(ctx, analyzerVersionKey)
-	if err != nil {
-		return err
+// openStoreUnchecked opens the store without the analyzer check, for the
+// command that repairs it (reindex).
+func (a *cli) openStoreUnchecked(ctx context.Context) (marsad.Store, error) {
+	if a.cfg.DatabaseURL != "" {
+		return nil, marsad.Errorf(marsad.EINVALID, "--database-url %s: this marsad has no PostgreSQL store yet; use --db FILE",
+			a.cfg.Store())
 	}
-	want := fmt.Sprint(analyzer.Version)
-	switch v {
-	case want:
-		return nil
-	case "":
-		return db.SetMeta(ctx, analyzerVersionKey, want)
-	}
-	return fmt.Errorf("store %s was indexed by analyzer version %s, this marsad has version %s: run `marsad reindex --db %s`",
-		db.Path(), v, want, db.Path())
+	return sqlite.Open(ctx, a.cfg.DBPath)
 }
 
-// newPipeline wires the one pipeline every door uses, with its stages.
-func (a *app) newPipeline(db *sqlite.DB, an *analyzer.Analyzer) *pipeline.Pipeline {
-	return ingest.New(db, an, pipeline.WithLogger(a.log))
-}
+// useCases returns the use cases over store.
+func (a *cli) useCases(store marsad.Store) *app.App { return app.New(store, analyzer.New(), a.log) }
 
 // newBatcher returns the pipeline behind a Batcher, for doors with many
 // small concurrent batches (the poller's workers), and starts it; it stops
-// with ctx.
-func (a *app) newBatcher(ctx context.Context, db *sqlite.DB, an *analyzer.Analyzer) *pipeline.Batcher {
-	b := pipeline.NewBatcher(a.newPipeline(db, an), 500, 250*time.Millisecond)
-	go b.Run(ctx)
-	return b
+// with ctx. wait returns the Batcher's error once ctx has ended.
+func (a *cli) newBatcher(ctx context.Context, store marsad.Store) (b *pipeline.Batcher, wait func() error) {
+	b = pipeline.NewBatcher(a.useCases(store).Pipeline(), 500, 250*time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	return b, func() error { return <-done }
 }
 
-// withStore runs fn with the store named by --db, closed when fn returns:
+// withStore runs fn with the configured store, closed when fn returns:
 // what most commands do.
-func (a *app) withStore(cmd *cobra.Command, fn func(ctx context.Context, db *sqlite.DB) error) error {
+func (a *cli) withStore(cmd *cobra.Command, fn func(ctx context.Context, store marsad.Store) error) error {
 	ctx := cmd.Context()
 	db, err := a.openStore(ctx)
 	if err != nil {

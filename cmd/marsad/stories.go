@@ -9,20 +9,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
-	"github.com/marsad/marsad/internal/analyzer"
-	"github.com/marsad/marsad/internal/story"
-	"github.com/marsad/marsad/store/sqlite"
 )
 
 // storiesCmd lists, shows and rebuilds stories.
-func (a *app) storiesCmd() *cobra.Command {
+func (a *cli) storiesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "stories", Short: "List, show and rebuild stories"}
 	var limit, minArticles int
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List stories, latest first",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				sts, total, err := db.FindStories(ctx, marsad.StoryFilter{MinArticles: minArticles, Limit: limit})
 				if err != nil {
 					return err
@@ -47,7 +44,7 @@ func (a *app) storiesCmd() *cobra.Command {
 			if err != nil {
 				return marsad.Errorf(marsad.EINVALID, "story id %q is not a number", args[0])
 			}
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				s, err := db.FindStoryByID(ctx, id)
 				if err != nil {
 					return err
@@ -87,19 +84,12 @@ func (a *app) storiesCmd() *cobra.Command {
 					return marsad.Errorf(marsad.EINVALID, "--to %q: want YYYY-MM-DD", to)
 				}
 			}
-			return a.withStore(cmd, func(ctx context.Context, db *sqlite.DB) error {
-				if err := db.ClearStories(ctx, f, t); err != nil {
-					return err
-				}
-				arts, _, err := db.FindArticles(ctx, marsad.ArticleFilter{From: f, To: t})
+			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
+				n, err := a.useCases(db).RebuildStories(ctx, f, t)
 				if err != nil {
 					return err
 				}
-				st := story.NewStage(db, story.DefaultParams(), analyzer.New().Terms)
-				if err := st.Rebuild(ctx, arts, 500); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "stories rebuild: articles=%d\n", len(arts))
+				fmt.Fprintf(cmd.OutOrStdout(), "stories rebuild: articles=%d\n", n)
 				return nil
 			})
 		},

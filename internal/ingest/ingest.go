@@ -1,32 +1,32 @@
-// Package ingest assembles the pipeline every door of marsad uses — the
-// SQLite store, the Arabic analyzer, then the dedup and story stages in that
+// Package ingest assembles the pipeline every door of marsad uses — a
+// store, the Arabic analyzer, then the dedup and story stages in that
 // order — in one place, so the binary, the evaluations and the benchmarks
 // measure the same thing. (The pipeline package itself cannot: the stages
 // import it.)
 package ingest
 
 import (
+	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/dedup"
 	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/internal/story"
-	"github.com/marsad/marsad/store/sqlite"
 )
 
-// Stages returns marsad's stages over db: dedup first (a copy joins its
+// Stages returns marsad's stages over store: dedup first (a copy joins its
 // canonical article's story, so links must exist before clustering), then
 // stories with parameters sp.
-func Stages(db *sqlite.DB, an *analyzer.Analyzer, sp story.Params) []pipeline.Stage {
+func Stages(store marsad.Store, an *analyzer.Analyzer, sp story.Params) []pipeline.Stage {
 	return []pipeline.Stage{
-		dedupstage.New(db, dedup.DefaultConfig(), an.Terms),
-		story.NewStage(db, sp, an.Terms),
+		dedupstage.New(store, dedup.DefaultConfig()),
+		story.NewStage(store, sp, an.Terms),
 	}
 }
 
-// New returns the standard pipeline over db, with the default story
+// New returns the standard pipeline over store, with the default story
 // parameters; opts are applied after the stages.
-func New(db *sqlite.DB, an *analyzer.Analyzer, opts ...pipeline.Option) *pipeline.Pipeline {
-	return pipeline.New(db, an, append([]pipeline.Option{
-		pipeline.WithStages(Stages(db, an, story.DefaultParams())...)}, opts...)...)
+func New(store marsad.Store, an *analyzer.Analyzer, opts ...pipeline.Option) *pipeline.Pipeline {
+	return pipeline.New(store, an, append([]pipeline.Option{
+		pipeline.WithStages(Stages(store, an, story.DefaultParams())...)}, opts...)...)
 }

@@ -14,7 +14,7 @@ import (
 
 func TestBatcherGathersCallersAndCountsEachOnItsOwn(t *testing.T) {
 	db := openStore(t)
-	rec := &recorder{}
+	rec := &recorder{db: db}
 	p := pipeline.New(db, analyzer.New(), pipeline.WithStages(rec))
 	b := pipeline.NewBatcher(p, 1000, 50*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())

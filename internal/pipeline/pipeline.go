@@ -7,6 +7,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -27,9 +28,13 @@ type Analyzer interface {
 	AppendTerms(dst []string, s string) []string
 }
 
-// Saver is what the pipeline needs of the store.
-type Saver interface {
+// Store is what the pipeline needs of the store: saving articles, the
+// ledger of the work its stages owe, and reading owed articles back.
+type Store interface {
 	SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([]marsad.SaveResult, error)
+	RegisterStages(ctx context.Context, stages []string) error
+	OwedArticles(ctx context.Context, stage string, after int64, limit int) ([]int64, error)
+	FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*marsad.Article, int, error)
 }
 
 // DefaultMaxBodyBytes bounds the text of one article: bigger bodies are
@@ -38,20 +43,48 @@ type Saver interface {
 const DefaultMaxBodyBytes = 2 << 20
 
 // Pipeline turns raw articles into stored, indexed, deduplicated and
-// clustered ones. Create it with New; it is safe for concurrent use, but
-// saves are serialized by the store.
+// clustered ones. Create it with New. It is safe for concurrent use:
+// preparing runs in the callers' goroutines, and one commit (save, then
+// every stage) runs at a time, so a stage's model is never changed by two
+// goroutines at once.
+//
+// The pipeline owns the stages' progress: the store records, with every
+// saved article, that each stage owes it; a stage completes that work in
+// the transaction of its result. A failed stage step is retried with
+// backoff; when it still fails, the commit reports the error and the next
+// commit first catches up on everything owed, so later batches wait and
+// nothing is skipped. Catch-up also runs on the first commit (what a killed
+// run left) and every CatchUpEvery (what another process that died left).
 type Pipeline struct {
-	store        Saver
+	store        Store
 	analyzer     Analyzer
 	stages       []Stage
 	log          *slog.Logger
 	maxBodyBytes int
 	workers      int
 	now          func() time.Time
+	retries      int
+	backoff      time.Duration
+	catchUpEvery time.Duration
 
-	catchUp sync.Once
-	caught  error
+	mu         sync.Mutex // one commit at a time; guards the fields below
+	registered bool
+	owing      bool      // work may be owed: catch up before the next batch
+	caughtUp   time.Time // last catch-up
 }
+
+// DefaultRetries and DefaultBackoff: a failed stage step (a store busy for
+// longer than its own timeout, a transient I/O error) is tried again up to
+// DefaultRetries times, waiting DefaultBackoff, then twice as long each
+// time (about 6 s in all) before the commit gives up and reports it.
+const (
+	DefaultRetries = 5
+	DefaultBackoff = 200 * time.Millisecond
+	// DefaultCatchUpEvery is how often a long-running pipeline looks for
+	// work owed by a process that died (its own failures are caught up at
+	// once, on the next commit).
+	DefaultCatchUpEvery = time.Minute
+)
 
 // Option configures a Pipeline.
 type Option func(*Pipeline)
@@ -71,8 +104,18 @@ func WithWorkers(n int) Option { return func(p *Pipeline) { p.workers = max(1, n
 // WithClock sets the clock used for fetched times (tests).
 func WithClock(now func() time.Time) Option { return func(p *Pipeline) { p.now = now } }
 
+// WithRetry sets how often a failed stage step is tried again and the
+// first wait (doubled each time).
+func WithRetry(retries int, backoff time.Duration) Option {
+	return func(p *Pipeline) { p.retries, p.backoff = max(0, retries), backoff }
+}
+
+// WithCatchUpEvery sets how often owed work is looked for (default
+// DefaultCatchUpEvery; 0 checks before every batch).
+func WithCatchUpEvery(d time.Duration) Option { return func(p *Pipeline) { p.catchUpEvery = d } }
+
 // New returns a pipeline saving into store and analyzing with an.
-func New(store Saver, an Analyzer, opts ...Option) *Pipeline {
+func New(store Store, an Analyzer, opts ...Option) *Pipeline {
 	p := &Pipeline{
 		store:        store,
 		analyzer:     an,
@@ -80,6 +123,10 @@ func New(store Saver, an Analyzer, opts ...Option) *Pipeline {
 		maxBodyBytes: DefaultMaxBodyBytes,
 		workers:      runtime.GOMAXPROCS(0),
 		now:          time.Now,
+		retries:      DefaultRetries,
+		backoff:      DefaultBackoff,
+		catchUpEvery: DefaultCatchUpEvery,
+		owing:        true,
 	}
 	for _, o := range opts {
 		o(p)
@@ -186,10 +233,13 @@ feed:
 }
 
 // Commit saves prepared items in one transaction and runs the stages on the
-// newly inserted ones, in published order.
+// newly inserted ones, in published order, after any work the stages still
+// owe.
 func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 	var res Result
-	if err := p.runCatchUp(ctx); err != nil {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.catchUpIfDue(ctx); err != nil {
 		return res, err
 	}
 	if len(items) == 0 {
@@ -206,7 +256,11 @@ func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 	}
 	res.Timings = map[string]time.Duration{}
 	start := time.Now()
-	saved, err := p.store.SaveArticles(ctx, batch)
+	var saved []marsad.SaveResult
+	err := p.retry(ctx, "save", func() (err error) {
+		saved, err = p.store.SaveArticles(ctx, batch)
+		return err
+	})
 	res.Timings["save"] += time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("pipeline: %w", err)
@@ -221,12 +275,13 @@ func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 			res.Unchanged++
 		}
 	}
-	slices.SortStableFunc(res.Inserted, func(a, b *Item) int {
-		return a.Article.Published.Compare(b.Article.Published)
-	})
+	sortByPublished(res.Inserted)
 	for _, st := range p.stages {
 		start := time.Now()
-		if err := st.Process(ctx, res.Inserted); err != nil {
+		if err := p.retry(ctx, st.Name(), func() error { return st.Process(ctx, res.Inserted) }); err != nil {
+			// The batch is saved and owed to this stage and the ones after
+			// it: the next commit catches up on it before its own batch.
+			p.owing = true
 			return res, fmt.Errorf("pipeline stage %s: %w", st.Name(), err)
 		}
 		res.Timings[st.Name()] += time.Since(start)
@@ -234,18 +289,130 @@ func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 	return res, nil
 }
 
-// runCatchUp lets every stage process what an earlier, interrupted run
-// saved but did not hand over; once per pipeline.
-func (p *Pipeline) runCatchUp(ctx context.Context) error {
-	p.catchUp.Do(func() {
-		for _, st := range p.stages {
-			if err := st.CatchUp(ctx); err != nil {
-				p.caught = fmt.Errorf("pipeline stage %s catch-up: %w", st.Name(), err)
-				return
-			}
+// CatchUp hands every stage the stored articles it still owes, in id
+// batches and in published order within each, stage by stage. Ingest and
+// Commit call it when work may be owed; a command that only repairs (a
+// reindex) calls it directly.
+func (p *Pipeline) CatchUp(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.owing = true
+	return p.catchUpIfDue(ctx)
+}
+
+func (p *Pipeline) catchUpIfDue(ctx context.Context) error {
+	if !p.registered {
+		names := make([]string, len(p.stages))
+		for i, st := range p.stages {
+			names[i] = st.Name()
 		}
+		if err := p.retry(ctx, "register", func() error { return p.store.RegisterStages(ctx, names) }); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		p.registered = true
+	}
+	if !p.owing && time.Since(p.caughtUp) < p.catchUpEvery {
+		return nil
+	}
+	for _, st := range p.stages {
+		if err := p.catchUpStage(ctx, st); err != nil {
+			return fmt.Errorf("pipeline stage %s catch-up: %w", st.Name(), err)
+		}
+	}
+	p.owing, p.caughtUp = false, time.Now()
+	return nil
+}
+
+// catchUpBatch is how many owed articles catch-up reads at a time.
+const catchUpBatch = 500
+
+// catchUpStage is the one catch-up loop of every stage: the owed articles
+// are read back from the store, analyzed again (the stored text is the
+// truth; terms are not stored), prepared, and processed like a new batch.
+func (p *Pipeline) catchUpStage(ctx context.Context, st Stage) error {
+	var after int64
+	for {
+		var ids []int64
+		err := p.retry(ctx, "owed", func() (err error) {
+			ids, err = p.store.OwedArticles(ctx, st.Name(), after, catchUpBatch)
+			return err
+		})
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		after = ids[len(ids)-1]
+		list, _, err := p.store.FindArticles(ctx, marsad.ArticleFilter{IDs: ids, Limit: len(ids)})
+		if err != nil {
+			return err
+		}
+		items := p.restore(ctx, list, st)
+		sortByPublished(items)
+		if err := p.retry(ctx, st.Name(), func() error { return st.Process(ctx, items) }); err != nil {
+			return err
+		}
+		p.log.Info("caught up", "stage", st.Name(), "articles", len(items), "through_id", after)
+	}
+}
+
+// restore turns stored articles back into items for st, analyzing them on
+// the pipeline's workers.
+func (p *Pipeline) restore(ctx context.Context, list []*marsad.Article, st Stage) []*Item {
+	items := make([]*Item, len(list))
+	pr, _ := st.(Preparer)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(p.workers, len(list)); w++ {
+		wg.Go(func() {
+			for i := range next {
+				a := list[i]
+				it := &Item{Article: a, Inserted: true, Prepared: map[string]any{},
+					TitleTerms: p.analyzer.AppendTerms(nil, a.Title), BodyTerms: p.analyzer.AppendTerms(nil, a.Body)}
+				if pr != nil {
+					pr.PrepareItem(it)
+				}
+				items[i] = it
+			}
+		})
+	}
+	for i := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return slices.DeleteFunc(items, func(it *Item) bool { return it == nil })
+}
+
+// retry runs fn until it succeeds, ctx ends or p.retries more attempts
+// failed, waiting p.backoff, then twice as long each time.
+func (p *Pipeline) retry(ctx context.Context, what string, fn func() error) error {
+	wait := p.backoff
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		if err == nil || attempt >= p.retries || ctx.Err() != nil || marsad.ErrorCode(err) == marsad.EINVALID {
+			return err
+		}
+		p.log.Warn("retrying", "step", what, "attempt", attempt+1, "wait", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+func sortByPublished(items []*Item) {
+	slices.SortStableFunc(items, func(a, b *Item) int {
+		if c := a.Article.Published.Compare(b.Article.Published); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Article.ID, b.Article.ID)
 	})
-	return p.caught
 }
 
 // prepare turns one raw article into an Item, or says why it cannot.

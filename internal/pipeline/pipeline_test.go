@@ -24,29 +24,42 @@ func openStore(t *testing.T) *sqlite.DB {
 	return db
 }
 
-// recorder is a stage that remembers what it saw and can fail once.
+// recorder is a stage that remembers what it saw, completes its work in
+// the store, and fails the next failures calls.
 type recorder struct {
+	db       *sqlite.DB
 	seen     []string
-	failNext bool
-	catchUps int
+	failures int
+	calls    int
 }
 
 func (r *recorder) Name() string { return "recorder" }
-func (r *recorder) Process(_ context.Context, items []*pipeline.Item) error {
-	if r.failNext {
-		r.failNext = false
+func (r *recorder) Process(ctx context.Context, items []*pipeline.Item) error {
+	r.calls++
+	if r.failures > 0 {
+		r.failures--
 		return errors.New("boom")
 	}
-	for _, it := range items {
+	ids := make([]int64, len(items))
+	for i, it := range items {
 		r.seen = append(r.seen, it.Article.URL)
+		ids[i] = it.Article.ID
 	}
-	return nil
+	return r.db.CompleteWork(ctx, r.Name(), ids)
 }
-func (r *recorder) CatchUp(context.Context) error { r.catchUps++; return nil }
+
+func owed(t *testing.T, db *sqlite.DB) int {
+	t.Helper()
+	st, err := db.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.PendingTotal()
+}
 
 func TestIngestRefusesBadArticlesAndKeepsTheRest(t *testing.T) {
 	db := openStore(t)
-	rec := &recorder{}
+	rec := &recorder{db: db}
 	p := pipeline.New(db, analyzer.New(), pipeline.WithStages(rec), pipeline.WithMaxBodyBytes(1000))
 	day := time.Date(2018, 4, 12, 0, 0, 0, 0, time.UTC)
 	raws := []*marsad.RawArticle{
@@ -77,8 +90,8 @@ func TestIngestRefusesBadArticlesAndKeepsTheRest(t *testing.T) {
 	if got := strings.Join(rec.seen, " "); got != "https://b.example/early https://a.example/x" {
 		t.Errorf("stage saw %s", got)
 	}
-	if rec.catchUps != 1 {
-		t.Errorf("catch-up ran %d times, want once", rec.catchUps)
+	if n := owed(t, db); n != 0 {
+		t.Errorf("%d articles still owed to the stage", n)
 	}
 	a, err := db.FindArticleByURL(context.Background(), "https://a.example/x")
 	if err != nil {
@@ -122,15 +135,70 @@ func TestIngestExtractsHTMLAndKeepsDisplayText(t *testing.T) {
 	}
 }
 
-func TestAStageFailureKeepsTheSavedBatch(t *testing.T) {
+func TestAFailedStageStepIsRetried(t *testing.T) {
 	db := openStore(t)
-	rec := &recorder{failNext: true}
-	p := pipeline.New(db, analyzer.New(), pipeline.WithStages(rec))
-	_, err := p.Ingest(context.Background(), []*marsad.RawArticle{{URL: "https://d.example/1", Title: "خبر", Body: "نص"}})
-	if err == nil || !strings.Contains(err.Error(), "recorder") {
-		t.Fatalf("err = %v, want the stage named", err)
+	rec := &recorder{db: db, failures: 2}
+	p := pipeline.New(db, analyzer.New(), pipeline.WithStages(rec), pipeline.WithRetry(3, time.Millisecond))
+	if _, err := p.Ingest(context.Background(), []*marsad.RawArticle{{URL: "https://d.example/1", Title: "خبر", Body: "نص"}}); err != nil {
+		t.Fatalf("two failures within three retries: %v", err)
 	}
-	if n, _ := db.CountArticles(context.Background()); n != 1 {
-		t.Errorf("saved %d, want 1: a stage failure must not lose the article (CatchUp completes it)", n)
+	if rec.calls != 3 || len(rec.seen) != 1 || owed(t, db) != 0 {
+		t.Errorf("calls %d, seen %v, owed %d: want 3 calls, the article once, nothing owed", rec.calls, rec.seen, owed(t, db))
+	}
+}
+
+// The case that lost work: batch B's stage step fails for good after B was
+// saved, batch C arrives. B must reach the stage before C, once, and a
+// restarted pipeline has nothing left to do.
+func TestAStageThatKeepsFailingHoldsLaterBatchesAndLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	rec := &recorder{db: db}
+	an := analyzer.New()
+	p := pipeline.New(db, an, pipeline.WithStages(rec), pipeline.WithRetry(1, time.Millisecond))
+	batch := func(name string) []*marsad.RawArticle {
+		return []*marsad.RawArticle{{URL: "https://d.example/" + name, Title: "خبر " + name, Body: "نص"}}
+	}
+	if _, err := p.Ingest(ctx, batch("A")); err != nil {
+		t.Fatal(err)
+	}
+	rec.failures = 2 // more than the retries
+	if _, err := p.Ingest(ctx, batch("B")); err == nil || !strings.Contains(err.Error(), "recorder") {
+		t.Fatalf("err = %v, want the failing stage named", err)
+	}
+	if n, _ := db.CountArticles(ctx); n != 2 || owed(t, db) != 1 {
+		t.Fatalf("%d saved, %d owed: want B saved and owed", n, owed(t, db))
+	}
+	if _, err := p.Ingest(ctx, batch("C")); err != nil {
+		t.Fatal(err)
+	}
+	want := "https://d.example/A https://d.example/B https://d.example/C"
+	if got := strings.Join(rec.seen, " "); got != want {
+		t.Errorf("stage saw %s, want %s", got, want)
+	}
+	restarted := pipeline.New(db, an, pipeline.WithStages(rec))
+	if err := restarted.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rec.seen, " "); got != want || owed(t, db) != 0 {
+		t.Errorf("after a restart the stage saw %s (owed %d): nothing may be done twice", got, owed(t, db))
+	}
+}
+
+// A stage added to an existing archive owes every stored article.
+func TestANewStageOwesTheWholeArchive(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	an := analyzer.New()
+	if _, err := pipeline.New(db, an).Ingest(ctx, []*marsad.RawArticle{
+		{URL: "https://e.example/1", Title: "خبر", Body: "نص"}, {URL: "https://e.example/2", Title: "خبر آخر", Body: "نص"}}); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{db: db}
+	if err := pipeline.New(db, an, pipeline.WithStages(rec)).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.seen) != 2 || owed(t, db) != 0 {
+		t.Errorf("new stage saw %v, %d still owed", rec.seen, owed(t, db))
 	}
 }

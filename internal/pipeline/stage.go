@@ -35,15 +35,16 @@ type Preparer interface {
 // Stage is a step that runs after articles are saved, on the newly inserted
 // items of a batch, in published order (dedup, story clustering, tagging).
 //
-// A stage must be idempotent and must be able to catch up: a process killed
-// between saving a batch and running the stages leaves articles the stage
-// has not seen, and CatchUp (called by the pipeline before each run) must
-// find and process them from the store.
+// Process must complete the stage's owed work for the items (the store's
+// work ledger, under the stage's Name) in the same transaction as its
+// result, and must skip an item whose work is no longer owed (another
+// process did it): the pipeline hands a stage what it owes — new batches,
+// and after a failure, a crash or a restart the owed articles read back
+// from the store — and relies on that to do each article exactly once.
 type Stage interface {
-	// Name is a short name for logs and errors ("dedup", "story").
+	// Name is a short name for logs, errors and the work ledger ("dedup",
+	// "story").
 	Name() string
-	// Process handles the newly inserted items of one saved batch.
+	// Process handles owed items, in published order.
 	Process(ctx context.Context, items []*Item) error
-	// CatchUp processes stored articles that this stage has not handled yet.
-	CatchUp(ctx context.Context) error
 }

@@ -188,8 +188,6 @@ type Changes struct {
 	Stories  []*State        // created or updated stories
 	Merged   map[int64]int64 // story → the story it was merged into
 	Assigned []Assignment    // articles placed, in order
-	DocFreq  *DocFreq        // non-nil when the sketch is due for a checkpoint
-	Counted  int64           // highest article id counted into DocFreq
 }
 
 // Model is the online clusterer: the stories active in a time window, in

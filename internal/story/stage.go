@@ -10,40 +10,18 @@ import (
 	"github.com/marsad/marsad/internal/pipeline"
 )
 
-// Store is what the story stage needs of the store (store/sqlite implements
-// it).
+// Store is what the story stage needs of the store.
 type Store interface {
-	// StoryTx runs fn in one write transaction: nothing else writes
-	// stories while it runs.
-	StoryTx(ctx context.Context, fn func(Tx) error) error
-	// StoryRead runs fn in a read-only transaction: a consistent snapshot
-	// that blocks no writer (Save must not be called in it).
-	StoryRead(ctx context.Context, fn func(Tx) error) error
+	marsad.StoryStore
 	FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*marsad.Article, int, error)
 }
 
-// Tx is one story transaction.
-type Tx interface {
-	// Generation is a number every story write changes: a stage whose
-	// model was built at another generation reloads it.
-	Generation(ctx context.Context) (int64, error)
-	// Progress is the highest article id the story stage has placed.
-	Progress(ctx context.Context) (int64, error)
-	// DocFreq returns the last checkpoint of the document frequencies and
-	// the highest article id counted in it (nil, 0 when there is none).
-	DocFreq(ctx context.Context) (*DocFreq, int64, error)
-	// NextStoryID is one more than the highest story id ever stored.
-	NextStoryID(ctx context.Context) (int64, error)
-	// StoriesSeen returns the stories with last_seen in [from, to).
-	StoriesSeen(ctx context.Context, from, to time.Time) ([]*State, error)
-	// CopyStories maps each of articles that belongs to a copy group (dedup
-	// canonical_id links) to the group's canonical article and to the story
-	// of a member of the group already placed (0 if none).
-	CopyStories(ctx context.Context, articles []int64) (canonical, story map[int64]int64, err error)
-	// Save writes a batch's changes and the new progress, and changes the
-	// generation, returning the new one.
-	Save(ctx context.Context, ch *Changes, progress int64) (int64, error)
-}
+// StageName is the story stage's name in the pipeline and in the store's
+// work ledger.
+const StageName = "story"
+
+// docFreqKey is the key of the document-frequency checkpoint.
+const docFreqKey = "docfreq"
 
 // checkpointEvery is how many counted articles the document-frequency
 // sketch may run ahead of its stored checkpoint. A restart recounts at most
@@ -54,18 +32,17 @@ const checkpointEvery = 3000
 // Stage clusters newly saved articles into stories. It keeps the active
 // stories and the document frequencies in memory (a Model) between
 // batches, and writes every batch's changes through to the store in one
-// transaction, together with its progress; the store stays the source of
-// truth, and a stage that finds the store changed by another process (the
-// generation moved) reloads.
+// transaction, together with the work it completes; the store stays the
+// source of truth, and a stage that finds the store changed by another
+// process (the generation moved) reloads. The pipeline serialises calls.
 type Stage struct {
 	store Store
 	p     Params
-	terms func(string) []string // CatchUp and recounts: Process uses the items' terms
+	terms func(string) []string // recounts and rebuilds: Process uses the items' terms
 
 	m       *Model
 	gen     int64
-	counted int64 // highest article id counted into m's document frequencies
-	saved   int64 // counted at the last checkpoint
+	sinceCk int // articles counted since the stored checkpoint
 }
 
 // NewStage returns the story stage.
@@ -74,7 +51,7 @@ func NewStage(store Store, p Params, terms func(string) []string) *Stage {
 }
 
 // Name implements pipeline.Stage.
-func (s *Stage) Name() string { return "story" }
+func (s *Stage) Name() string { return StageName }
 
 // PrepareItem implements pipeline.Preparer: the article's raw features
 // (term and phrase hashes with their weighted counts) are computed in the
@@ -109,29 +86,38 @@ func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 // a read snapshot, outside the write transaction: the stage reads what the
 // batch needs (the stories it may join, its copy links), clusters in
 // memory, then opens the write transaction only to check that no other
-// writer moved the stories meanwhile (the generation) and to save. The
-// write lock is held for the writes alone, so the pipeline can save its
-// next batch of articles while this one is clustered. When another writer
-// did move the stories, the computed changes are dropped and the batch is
-// placed again inside the write transaction on a reloaded model. count
-// says whether the docs are new to the document frequencies (false for
-// rebuilds).
+// writer moved the stories meanwhile (the generation) and that the docs are
+// still owed, and to save. The write lock is held for the writes alone, so
+// the pipeline can save its next batch of articles while this one is
+// clustered. When another writer did move the stories (or placed some of
+// the docs: two processes catching up the same work), the computed changes
+// are dropped and the batch is placed again inside the write transaction
+// on a reloaded model. count says whether the docs are owed work, new to
+// the document frequencies (false for rebuilds).
 func (s *Stage) run(ctx context.Context, docs []*Doc, count bool) error {
 	if len(docs) == 0 {
 		return nil
 	}
 	var b *batch
-	err := s.store.StoryRead(ctx, func(tx Tx) (err error) {
+	err := s.store.StoryRead(ctx, func(tx marsad.StoryTx) (err error) {
 		b, err = s.plan(ctx, tx, docs, count)
 		return err
 	})
 	if err == nil {
-		err = s.store.StoryTx(ctx, func(tx Tx) error {
+		err = s.store.StoryTx(ctx, func(tx marsad.StoryTx) error {
 			gen, err := tx.Generation(ctx)
 			if err != nil {
 				return err
 			}
-			if gen != b.gen {
+			stale := gen != b.gen
+			if count && !stale {
+				owed, err := tx.Owed(ctx, StageName, b.done)
+				if err != nil {
+					return err
+				}
+				stale = len(owed) != len(b.done)
+			}
+			if stale {
 				// Another writer changed the stories after the snapshot:
 				// the model is rebuilt and the batch placed under the lock.
 				s.m = nil
@@ -151,41 +137,42 @@ func (s *Stage) run(ctx context.Context, docs []*Doc, count bool) error {
 
 // batch is a batch placed in memory, ready to be saved.
 type batch struct {
-	gen      int64 // store generation the model was read at
-	ch       *Changes
-	progress int64 // new stage progress (0: unchanged)
-	empty    bool  // nothing to save
+	gen     int64 // store generation the model was read at
+	ch      *marsad.StoryChanges
+	done    []int64 // the owed docs placed
+	counted int
 }
 
 // plan brings the model up to date with tx's snapshot, loads what docs
 // may join, and places them in memory.
-func (s *Stage) plan(ctx context.Context, tx Tx, docs []*Doc, count bool) (*batch, error) {
+func (s *Stage) plan(ctx context.Context, tx marsad.StoryTx, docs []*Doc, count bool) (*batch, error) {
 	if err := s.sync(ctx, tx); err != nil {
 		return nil, err
 	}
 	b := &batch{gen: s.gen}
-	progress, err := tx.Progress(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// fresh are the docs not yet counted into the document frequencies:
-	// place counts each just before placing it.
+	// place counts each just before placing it. Owed work is new to the
+	// frequencies; a doc no longer owed was placed by another writer (or
+	// an earlier run handing the batch over again) and is not placed twice.
 	var fresh map[int64]bool
 	if count {
-		// A batch the stage placed already (a resumed run handing it
-		// over again) is not placed twice.
-		docs = slices.DeleteFunc(slices.Clone(docs), func(d *Doc) bool { return d.ID <= progress })
-		fresh = map[int64]bool{}
-		counted := s.counted
-		for _, d := range docs {
-			if d.ID > counted {
-				fresh[d.ID] = true
-				s.counted = max(s.counted, d.ID)
-			}
+		ids := make([]int64, len(docs))
+		for i, d := range docs {
+			ids[i] = d.ID
 		}
+		owed, err := tx.Owed(ctx, StageName, ids)
+		if err != nil {
+			return nil, err
+		}
+		docs = slices.DeleteFunc(slices.Clone(docs), func(d *Doc) bool { return !owed[d.ID] })
+		fresh = make(map[int64]bool, len(docs))
+		for _, d := range docs {
+			fresh[d.ID] = true
+			b.done = append(b.done, d.ID)
+		}
+		b.counted = len(docs)
 	}
 	if len(docs) == 0 {
-		b.empty = true
 		return b, nil
 	}
 	if err := s.cover(ctx, tx, docs); err != nil {
@@ -194,31 +181,64 @@ func (s *Stage) plan(ctx context.Context, tx Tx, docs []*Doc, count bool) (*batc
 	if err := s.place(ctx, tx, docs, fresh); err != nil {
 		return nil, err
 	}
-	b.ch = s.m.TakeChanges()
-	if s.counted-s.saved >= checkpointEvery {
-		b.ch.DocFreq, b.ch.Counted = s.m.DocFreq(), s.counted
+	ch, err := changesOf(s.m.TakeChanges())
+	if err != nil {
+		return nil, err
 	}
-	if count {
-		// A rebuild does not move the stage's progress.
-		for _, d := range docs {
-			b.progress = max(b.progress, d.ID)
+	ch.Stage, ch.Done, ch.Counted = StageName, b.done, b.done
+	if count && s.sinceCk+b.counted >= checkpointEvery {
+		blob, err := s.m.DocFreq().MarshalBinary()
+		if err != nil {
+			return nil, err
 		}
+		ch.CheckpointKey, ch.Checkpoint = docFreqKey, blob
 	}
+	b.ch = ch
 	return b, nil
 }
 
+// changesOf turns the model's changes into what the store writes, with
+// merges resolved: every story id it names is final.
+func changesOf(ch *Changes) (*marsad.StoryChanges, error) {
+	resolve := func(id int64) int64 {
+		for {
+			into, ok := ch.Merged[id]
+			if !ok {
+				return id
+			}
+			id = into
+		}
+	}
+	out := &marsad.StoryChanges{Assigned: make(map[int64]int64, len(ch.Assigned)), Merged: make(map[int64]int64, len(ch.Merged))}
+	for _, a := range ch.Assigned {
+		out.Assigned[a.Article] = resolve(a.StoryID)
+	}
+	for from := range ch.Merged {
+		out.Merged[from] = resolve(from)
+	}
+	for _, st := range ch.Stories {
+		r, err := st.Record()
+		if err != nil {
+			return nil, err
+		}
+		out.Stories = append(out.Stories, r)
+	}
+	return out, nil
+}
+
 // commit saves a planned batch in the write transaction.
-func (s *Stage) commit(ctx context.Context, tx Tx, b *batch) error {
-	if b.empty {
+func (s *Stage) commit(ctx context.Context, tx marsad.StoryTx, b *batch) error {
+	if b.ch == nil {
 		return nil
 	}
-	gen, err := tx.Save(ctx, b.ch, b.progress)
+	gen, err := tx.Save(ctx, b.ch)
 	if err != nil {
 		return err
 	}
 	s.gen = gen
-	if b.ch.DocFreq != nil {
-		s.saved = s.counted
+	s.sinceCk += b.counted
+	if b.ch.Checkpoint != nil {
+		s.sinceCk = 0
 	}
 	s.m.Evict()
 	return nil
@@ -226,9 +246,9 @@ func (s *Stage) commit(ctx context.Context, tx Tx, b *batch) error {
 
 // sync (re)builds the model from the store when there is none or another
 // writer changed the stories since this stage's last write: the document
-// frequencies from their checkpoint plus a recount of the articles placed
+// frequencies from their checkpoint plus a recount of the articles counted
 // after it, and no stories yet (cover loads those the batch needs).
-func (s *Stage) sync(ctx context.Context, tx Tx) error {
+func (s *Stage) sync(ctx context.Context, tx marsad.StoryTx) error {
 	gen, err := tx.Generation(ctx)
 	if err != nil {
 		return err
@@ -236,44 +256,44 @@ func (s *Stage) sync(ctx context.Context, tx Tx) error {
 	if s.m != nil && gen == s.gen {
 		return nil
 	}
-	df, counted, err := tx.DocFreq(ctx)
+	blob, ckGen, err := tx.Checkpoint(ctx, docFreqKey)
 	if err != nil {
 		return err
 	}
-	progress, err := tx.Progress(ctx)
-	if err != nil {
-		return err
+	var df *DocFreq
+	if blob != nil {
+		df = new(DocFreq)
+		if err := df.UnmarshalBinary(blob); err != nil {
+			return fmt.Errorf("document frequencies: %w", err)
+		}
 	}
 	next, err := tx.NextStoryID(ctx)
 	if err != nil {
 		return err
 	}
+	ids, err := tx.CountedSince(ctx, ckGen)
+	if err != nil {
+		return err
+	}
 	m := NewModel(s.p, df, next)
-	saved := counted
-	for counted < progress {
-		list, _, err := s.store.FindArticles(ctx, marsad.ArticleFilter{AfterID: counted, Limit: 500})
+	for start := 0; start < len(ids); start += recountBatch {
+		chunk := ids[start:min(len(ids), start+recountBatch)]
+		list, _, err := s.store.FindArticles(ctx, marsad.ArticleFilter{IDs: chunk, Limit: len(chunk)})
 		if err != nil {
 			return fmt.Errorf("recount: %w", err)
 		}
-		var docs []*Doc
-		for _, d := range s.docs(list) {
-			if d.ID <= progress {
-				docs = append(docs, d)
-			}
-			counted = max(counted, d.ID)
-		}
-		m.Observe(docs)
-		if len(list) == 0 {
-			break
-		}
+		m.Observe(s.docs(list))
 	}
-	s.m, s.gen, s.counted, s.saved = m, gen, min(counted, progress), saved
+	s.m, s.gen, s.sinceCk = m, gen, len(ids)
 	return nil
 }
 
+// recountBatch is how many articles a recount reads at a time.
+const recountBatch = 500
+
 // cover loads the stored stories the batch may join that are not in
 // memory yet: those seen within Window before its earliest article.
-func (s *Stage) cover(ctx context.Context, tx Tx, docs []*Doc) error {
+func (s *Stage) cover(ctx context.Context, tx marsad.StoryTx, docs []*Doc) error {
 	from := docs[0].Published.Add(-s.p.Window)
 	have := s.m.Covered()
 	if !have.IsZero() && !from.Before(have) {
@@ -283,12 +303,17 @@ func (s *Stage) cover(ctx context.Context, tx Tx, docs []*Doc) error {
 	if to.IsZero() {
 		to = time.Unix(1<<40, 0)
 	}
-	sts, err := tx.StoriesSeen(ctx, from, to)
+	recs, err := tx.StoriesSeen(ctx, from, to)
 	if err != nil {
 		return err
 	}
-	for _, st := range sts {
-		s.m.Insert(st)
+	for _, r := range recs {
+		st, ok, err := StateOf(r)
+		if err != nil {
+			return err
+		} else if ok {
+			s.m.Insert(st)
+		}
 	}
 	s.m.Cover(from)
 	return nil
@@ -300,7 +325,7 @@ func (s *Stage) cover(ctx context.Context, tx Tx, docs []*Doc) error {
 // own time: a story is an event, bounded in time, and old stories are never
 // brought back into the model, so its size stays bounded by the window
 // however many copies the archive holds.
-func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc, fresh map[int64]bool) error {
+func (s *Stage) place(ctx context.Context, tx marsad.StoryTx, docs []*Doc, fresh map[int64]bool) error {
 	ids := make([]int64, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
@@ -332,34 +357,6 @@ func (s *Stage) place(ctx context.Context, tx Tx, docs []*Doc, fresh map[int64]b
 	return nil
 }
 
-// CatchUp implements pipeline.Stage: articles above the recorded progress,
-// in batches, in published order within each.
-func (s *Stage) CatchUp(ctx context.Context) error {
-	var after int64
-	if err := s.store.StoryRead(ctx, func(tx Tx) (err error) {
-		after, err = tx.Progress(ctx)
-		return err
-	}); err != nil {
-		return fmt.Errorf("story catch-up: %w", err)
-	}
-	for {
-		list, _, err := s.store.FindArticles(ctx, marsad.ArticleFilter{AfterID: after, Limit: 500})
-		if err != nil {
-			return fmt.Errorf("story catch-up: %w", err)
-		}
-		if len(list) == 0 {
-			return nil
-		}
-		docs := s.docs(list)
-		for _, d := range docs {
-			after = max(after, d.ID)
-		}
-		if err := s.run(ctx, sortByPublished(docs), true); err != nil {
-			return err
-		}
-	}
-}
-
 // Rebuild re-clusters the given articles (already detached from their
 // stories by the store) in published order, in batches of batchSize, on a
 // fresh model that sees no other story: the result depends only on the
@@ -368,7 +365,7 @@ func (s *Stage) CatchUp(ctx context.Context) error {
 func (s *Stage) Rebuild(ctx context.Context, list []*marsad.Article, batchSize int) error {
 	docs := sortByPublished(s.docs(list))
 	s.m = nil
-	err := s.store.StoryRead(ctx, func(tx Tx) error {
+	err := s.store.StoryRead(ctx, func(tx marsad.StoryTx) error {
 		if err := s.sync(ctx, tx); err != nil {
 			return err
 		}

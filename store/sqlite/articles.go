@@ -90,6 +90,12 @@ func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*mars
 	if !f.To.IsZero() {
 		where, args = append(where, "a.published < ?"), append(args, f.To.Unix())
 	}
+	if len(f.IDs) > 0 {
+		if len(f.IDs) > maxFilterIDs {
+			return nil, 0, marsad.Errorf(marsad.EINVALID, "%d ids in one article filter, at most %d", len(f.IDs), maxFilterIDs)
+		}
+		where, args = append(where, "a.id IN ("+placeholders(len(f.IDs))+")"), append(args, int64Args(f.IDs)...)
+	}
 	if f.AfterID > 0 {
 		where, args = append(where, "a.id > ?"), append(args, f.AfterID)
 	}
@@ -127,6 +133,10 @@ func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*mars
 	}
 	return out, total, rows.Err()
 }
+
+// maxFilterIDs bounds ArticleFilter.IDs: one IN list, far below SQLite's
+// limit of bound variables.
+const maxFilterIDs = 1000
 
 // CountArticles returns the number of stored articles.
 func (db *DB) CountArticles(ctx context.Context) (int, error) {
@@ -223,6 +233,15 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		if _, err := fts.ExecContext(ctx, results[i].ID, in.TitleTerms, in.BodyTerms); err != nil {
 			return nil, fmt.Errorf("index %s: %w", in.Article.URL, err)
 		}
+	}
+	var inserted []int64
+	for _, r := range results {
+		if r.Inserted {
+			inserted = append(inserted, r.ID)
+		}
+	}
+	if err := oweNew(ctx, tx, inserted); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save articles: %w", err)

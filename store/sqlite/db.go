@@ -155,21 +155,22 @@ func (db *DB) Stats(ctx context.Context) (*marsad.Stats, error) {
 			return nil, fmt.Errorf("stats: %w", err)
 		}
 	}
-	// Tables added by later migrations are counted when they exist.
 	for _, c := range []struct {
 		dst   *int
-		table string
-	}{{&s.Feeds, "feeds"}, {&s.Stories, "stories"}, {&s.Tags, "tags"}} {
-		var n int
-		if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, c.table).Scan(&n); err != nil {
+		query string
+	}{
+		{&s.Feeds, `SELECT count(*) FROM feeds`},
+		{&s.Stories, `SELECT count(*) FROM stories`},
+	} {
+		if err := db.db.QueryRowContext(ctx, c.query).Scan(c.dst); err != nil {
 			return nil, fmt.Errorf("stats: %w", err)
 		}
-		if n > 0 {
-			if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM `+c.table).Scan(c.dst); err != nil {
-				return nil, fmt.Errorf("stats %s: %w", c.table, err)
-			}
-		}
 	}
+	pending, err := db.OwedCounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	s.Pending = pending
 	return &s, nil
 }
 

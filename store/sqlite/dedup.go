@@ -4,20 +4,17 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/marsad/marsad"
-	"github.com/marsad/marsad/internal/dedup"
 )
 
-// DedupBatch runs fn with a dedup.Index over one transaction and records,
-// in the same transaction, that stage has processed every article up to
-// upTo: links and progress are committed together, so a process killed at
-// any point leaves either both or neither, and catch-up never links twice.
-func (db *DB) DedupBatch(ctx context.Context, stage string, upTo int64, fn func(dedup.Index) error) error {
+// DedupBatch implements marsad.DedupStore: fn runs with the index over one
+// write transaction, and the stage's work for done is completed in it, so
+// a process killed at any point leaves either both or neither.
+func (db *DB) DedupBatch(ctx context.Context, stage string, done []int64, fn func(marsad.DedupIndex) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("dedup batch: %w", err)
@@ -28,7 +25,7 @@ func (db *DB) DedupBatch(ctx context.Context, stage string, upTo int64, fn func(
 	if err := fn(x); err != nil {
 		return err
 	}
-	if err := setStageProgress(ctx, tx, stage, upTo); err != nil {
+	if err := completeWork(ctx, &x.stmtCache, stage, done); err != nil {
 		return fmt.Errorf("dedup batch: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -37,7 +34,7 @@ func (db *DB) DedupBatch(ctx context.Context, stage string, upTo int64, fn func(
 	return nil
 }
 
-// dedupIndex implements dedup.Index over one transaction. Lookups bind up
+// dedupIndex implements marsad.DedupIndex over one transaction. Lookups bind up
 // to inChunk values in one IN (...) and inserts write many rows per
 // statement, through statements prepared once per batch.
 type dedupIndex struct {
@@ -98,25 +95,7 @@ func (x *dedupIndex) execRows(ctx context.Context, head, row, tail string, cols 
 	return nil
 }
 
-// encodeShingles packs a shingle set as little-endian uint32s: 4 bytes a
-// shingle, read back without parsing.
-func encodeShingles(s []uint32) []byte {
-	b := make([]byte, 4*len(s))
-	for i, v := range s {
-		binary.LittleEndian.PutUint32(b[4*i:], v)
-	}
-	return b
-}
-
-func decodeShingles(b []byte) []uint32 {
-	s := make([]uint32, len(b)/4)
-	for i := range s {
-		s[i] = binary.LittleEndian.Uint32(b[4*i:])
-	}
-	return s
-}
-
-// Indexed implements dedup.Index (rowid lookups in dedup_docs).
+// Indexed implements marsad.DedupIndex (rowid lookups in dedup_docs).
 func (x *dedupIndex) Indexed(ctx context.Context, ids []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	err := x.queryIn(ctx, `SELECT article_id FROM dedup_docs WHERE article_id`, ``, ids, func(r *sql.Rows) error {
@@ -130,11 +109,11 @@ func (x *dedupIndex) Indexed(ctx context.Context, ids []int64) (map[int64]bool, 
 	return out, err
 }
 
-// Postings implements dedup.Index with an index-only read of dedup_keys.
-func (x *dedupIndex) Postings(ctx context.Context, keys []int64) ([]dedup.Posting, error) {
-	var out []dedup.Posting
+// Postings implements marsad.DedupIndex with an index-only read of dedup_keys.
+func (x *dedupIndex) Postings(ctx context.Context, keys []int64) ([]marsad.DedupPosting, error) {
+	var out []marsad.DedupPosting
 	err := x.queryIn(ctx, `SELECT band_key, article_id FROM dedup_keys WHERE band_key`, ``, keys, func(r *sql.Rows) error {
-		var p dedup.Posting
+		var p marsad.DedupPosting
 		if err := r.Scan(&p.Key, &p.ID); err != nil {
 			return err
 		}
@@ -144,30 +123,29 @@ func (x *dedupIndex) Postings(ctx context.Context, keys []int64) ([]dedup.Postin
 	return out, err
 }
 
-// Entries implements dedup.Index; it reads dedup_docs only (and the small
+// Entries implements marsad.DedupIndex; it reads dedup_docs only (and the small
 // sources table), never the wide article rows.
-func (x *dedupIndex) Entries(ctx context.Context, ids []int64) ([]dedup.Entry, error) {
-	var out []dedup.Entry
+func (x *dedupIndex) Entries(ctx context.Context, ids []int64) ([]marsad.DedupEntry, error) {
+	var out []marsad.DedupEntry
 	err := x.queryIn(ctx, `SELECT d.article_id, coalesce(s.key, ''), d.published, coalesce(d.canonical_id, 0), d.shingles
 		FROM dedup_docs d LEFT JOIN sources s ON s.id = d.source_id WHERE d.article_id`, ``, ids, func(r *sql.Rows) error {
-		var e dedup.Entry
+		var e marsad.DedupEntry
 		var pub int64
-		var sh []byte
-		if err := r.Scan(&e.ID, &e.Source, &pub, &e.CanonicalID, &sh); err != nil {
+		if err := r.Scan(&e.ID, &e.Source, &pub, &e.CanonicalID, &e.Sketch); err != nil {
 			return err
 		}
-		e.Published, e.Shingles = timeOrZero(pub), decodeShingles(sh)
+		e.Published = timeOrZero(pub)
 		out = append(out, e)
 		return nil
 	})
 	return out, err
 }
 
-// Put implements dedup.Index: entries to dedup_docs, band keys (sorted, for
+// Put implements marsad.DedupIndex: entries to dedup_docs, band keys (sorted, for
 // b-tree locality) to dedup_keys, and the canonical link of copies to their
 // article rows. Rewriting an article row is costly (its body is in it), so
 // only copies are written.
-func (x *dedupIndex) Put(ctx context.Context, entries []dedup.Entry, keys [][]int64) error {
+func (x *dedupIndex) Put(ctx context.Context, entries []marsad.DedupEntry, keys [][]int64) error {
 	docArgs := make([]any, 0, 5*len(entries))
 	type keyRow struct{ key, id int64 }
 	var krows []keyRow
@@ -176,7 +154,7 @@ func (x *dedupIndex) Put(ctx context.Context, entries []dedup.Entry, keys [][]in
 		if e.CanonicalID != 0 {
 			canon = e.CanonicalID
 		}
-		docArgs = append(docArgs, e.ID, e.Source, unixOrZero(e.Published), canon, encodeShingles(e.Shingles))
+		docArgs = append(docArgs, e.ID, e.Source, unixOrZero(e.Published), canon, e.Sketch)
 		for _, k := range keys[i] {
 			krows = append(krows, keyRow{k, e.ID})
 		}
@@ -213,7 +191,7 @@ func (x *dedupIndex) Put(ctx context.Context, entries []dedup.Entry, keys [][]in
 	return nil
 }
 
-// Relink implements dedup.Index through the canonical_id indexes of both
+// Relink implements marsad.DedupIndex through the canonical_id indexes of both
 // tables.
 func (x *dedupIndex) Relink(ctx context.Context, oldCanonical, newCanonical int64) error {
 	for _, q := range []struct {
@@ -266,31 +244,8 @@ func (db *DB) FindCopies(ctx context.Context, articleID int64) ([]*marsad.Articl
 	return out, rows.Err()
 }
 
-// StageProgress returns the highest article id a stage has processed.
-func (db *DB) StageProgress(ctx context.Context, stage string) (int64, error) {
-	var id int64
-	err := db.db.QueryRowContext(ctx, `SELECT last_article_id FROM stage_progress WHERE stage = ?`, stage).Scan(&id)
-	if err == sql.ErrNoRows {
-		return 0, nil
-	}
-	return id, err
-}
-
-// SetStageProgress records the highest article id a stage has processed.
-func (db *DB) SetStageProgress(ctx context.Context, stage string, id int64) error {
-	return setStageProgress(ctx, db.db, stage, id)
-}
-
-func setStageProgress(ctx context.Context, q execQuerier, stage string, id int64) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO stage_progress (stage, last_article_id) VALUES (?, ?)
-		ON CONFLICT (stage) DO UPDATE SET last_article_id = max(excluded.last_article_id, stage_progress.last_article_id)`, stage, id)
-	return err
-}
-
-// ResetDedup forgets every near-duplicate link and sketch, and the dedup
-// stage's progress, in one transaction: after an analyzer change the stored
-// shingles no longer compare with new ones, and the stage's catch-up then
-// rebuilds them all from the articles.
+// ResetDedup implements marsad.DedupStore in one transaction: the pipeline's
+// catch-up then rebuilds every sketch and link from the articles.
 func (db *DB) ResetDedup(ctx context.Context, stage string) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -306,7 +261,7 @@ func (db *DB) ResetDedup(ctx context.Context, stage string) error {
 			return fmt.Errorf("reset dedup: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM stage_progress WHERE stage = ?`, stage); err != nil {
+	if err := oweAgain(ctx, tx, stage); err != nil {
 		return fmt.Errorf("reset dedup: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,27 +10,23 @@ import (
 	"time"
 
 	"github.com/marsad/marsad"
-	"github.com/marsad/marsad/internal/story"
 )
 
-// storyStage is the stage_progress key of the story stage.
-const storyStage = "story"
-
-// StoryTx runs fn with a story.Tx over one write transaction (BEGIN
+// StoryTx implements marsad.StoryStore over one write transaction (BEGIN
 // IMMEDIATE: two processes never save on the same generation; the stage
 // checks the generation it clustered on before it saves).
-func (db *DB) StoryTx(ctx context.Context, fn func(story.Tx) error) error {
+func (db *DB) StoryTx(ctx context.Context, fn func(marsad.StoryTx) error) error {
 	return db.storyTx(ctx, false, fn)
 }
 
-// StoryRead runs fn with a story.Tx over a read-only transaction (a
+// StoryRead implements marsad.StoryStore over a read-only transaction (a
 // deferred BEGIN: a WAL snapshot that takes no write lock), where the
 // stage reads what a batch needs and clusters it before it writes.
-func (db *DB) StoryRead(ctx context.Context, fn func(story.Tx) error) error {
+func (db *DB) StoryRead(ctx context.Context, fn func(marsad.StoryTx) error) error {
 	return db.storyTx(ctx, true, fn)
 }
 
-func (db *DB) storyTx(ctx context.Context, readOnly bool, fn func(story.Tx) error) error {
+func (db *DB) storyTx(ctx context.Context, readOnly bool, fn func(marsad.StoryTx) error) error {
 	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return fmt.Errorf("story tx: %w", err)
@@ -48,7 +43,7 @@ func (db *DB) storyTx(ctx context.Context, readOnly bool, fn func(story.Tx) erro
 	return nil
 }
 
-// storyTx implements story.Tx. Statements are prepared once per
+// storyTx implements marsad.StoryTx. Statements are prepared once per
 // transaction (stmtCache) and lookups bind many ids at once.
 type storyTx struct {
 	stmtCache      // x.tx is the transaction
@@ -67,7 +62,7 @@ func (x *storyTx) exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-// Generation implements story.Tx.
+// Generation implements marsad.StoryTx.
 func (x *storyTx) Generation(ctx context.Context) (int64, error) {
 	var g int64
 	err := x.tx.QueryRowContext(ctx, `SELECT value FROM story_meta WHERE key = 'generation'`).Scan(&g)
@@ -77,38 +72,40 @@ func (x *storyTx) Generation(ctx context.Context) (int64, error) {
 	return g, nil
 }
 
-// Progress implements story.Tx.
-func (x *storyTx) Progress(ctx context.Context) (int64, error) {
-	var id int64
-	err := x.tx.QueryRowContext(ctx, `SELECT last_article_id FROM stage_progress WHERE stage = ?`, storyStage).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("story progress: %w", err)
-	}
-	return id, nil
-}
-
-// DocFreq implements story.Tx.
-func (x *storyTx) DocFreq(ctx context.Context) (*story.DocFreq, int64, error) {
-	var counted int64
+// Checkpoint implements marsad.StoryTx.
+func (x *storyTx) Checkpoint(ctx context.Context, key string) ([]byte, int64, error) {
+	var gen int64
 	var blob []byte
-	err := x.tx.QueryRowContext(ctx, `SELECT value, blob FROM story_meta WHERE key = 'docfreq'`).Scan(&counted, &blob)
+	err := x.tx.QueryRowContext(ctx, `SELECT value, blob FROM story_meta WHERE key = ?`, key).Scan(&gen, &blob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("story doc freq: %w", err)
+		return nil, 0, fmt.Errorf("story checkpoint %s: %w", key, err)
 	}
-	df := new(story.DocFreq)
-	if err := df.UnmarshalBinary(blob); err != nil {
-		return nil, 0, err
-	}
-	return df, counted, nil
+	return blob, gen, nil
 }
 
-// NextStoryID implements story.Tx.
+// CountedSince implements marsad.StoryTx through the partial index on
+// story_gen.
+func (x *storyTx) CountedSince(ctx context.Context, gen int64) ([]int64, error) {
+	rows, err := x.tx.QueryContext(ctx, `SELECT id FROM articles WHERE story_gen > ? ORDER BY id`, max(gen, 0))
+	if err != nil {
+		return nil, fmt.Errorf("counted since %d: %w", gen, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("counted since %d: %w", gen, err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// NextStoryID implements marsad.StoryTx.
 func (x *storyTx) NextStoryID(ctx context.Context) (int64, error) {
 	var id int64
 	if err := x.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM stories`).Scan(&id); err != nil {
@@ -117,99 +114,48 @@ func (x *storyTx) NextStoryID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-const storyStateColumns = `id, title, title_article_id, title_sim, first_seen, last_seen, articles, sources, centroid, members, mass, mass_at`
+// Owed implements marsad.StoryTx.
+func (x *storyTx) Owed(ctx context.Context, stage string, ids []int64) (map[int64]bool, error) {
+	m, err := owed(ctx, &x.stmtCache, stage, ids)
+	if err != nil {
+		return nil, fmt.Errorf("owed %s work: %w", stage, err)
+	}
+	return m, nil
+}
 
-func scanStoryState(r rowScanner) (*story.State, error) {
-	var st story.State
-	var first, last, massAt int64
+const storyRecordColumns = `id, title, title_article_id, first_seen, last_seen, articles, outlets, sources, coalesce(state, x'')`
+
+func scanStoryRecord(r rowScanner) (*marsad.StoryRecord, error) {
+	var st marsad.StoryRecord
+	var first, last int64
 	var sources string
-	var centroid, members []byte
-	if err := r.Scan(&st.ID, &st.Title, &st.TitleID, &st.TitleSim, &first, &last, &st.Size, &sources, &centroid, &members,
-		&st.Mass, &massAt); err != nil {
+	if err := r.Scan(&st.ID, &st.Title, &st.TitleArticleID, &first, &last, &st.Articles, &st.Outlets, &sources, &st.State); err != nil {
 		return nil, err
 	}
-	if massAt != 0 {
-		st.At = time.Unix(massAt, 0).UTC()
-	}
-	st.First, st.Last, st.Sources = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), strings.Fields(sources)
-	v, _, err := story.ReadVector(centroid)
-	if err != nil {
-		return nil, fmt.Errorf("story %d: %w", st.ID, err)
-	}
-	st.Centroid = v
-	if st.Members, err = decodeMembers(members); err != nil {
-		return nil, fmt.Errorf("story %d: %w", st.ID, err)
-	}
+	st.FirstSeen, st.LastSeen, st.Sources = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), strings.Fields(sources)
 	return &st, nil
 }
 
-func encodeMembers(ms []story.Member) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(ms)))
-	for _, m := range ms {
-		b = binary.AppendVarint(b, m.ID)
-		b = binary.AppendVarint(b, m.Published.Unix())
-		b = story.AppendVector(b, m.Vec)
-	}
-	return b
-}
-
-func decodeMembers(b []byte) ([]story.Member, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)) {
-		return nil, errors.New("corrupt members")
-	}
-	b = b[k:]
-	out := make([]story.Member, n)
-	for i := range out {
-		id, k1 := binary.Varint(b)
-		if k1 <= 0 {
-			return nil, errors.New("corrupt members")
-		}
-		pub, k2 := binary.Varint(b[k1:])
-		if k2 <= 0 {
-			return nil, errors.New("corrupt members")
-		}
-		v, rest, err := story.ReadVector(b[k1+k2:])
-		if err != nil {
-			return nil, err
-		}
-		out[i], b = story.Member{ID: id, Published: time.Unix(pub, 0).UTC(), Vec: v}, rest
-	}
-	return out, nil
-}
-
-func (x *storyTx) queryStates(ctx context.Context, query string, args ...any) ([]*story.State, error) {
-	s, err := x.stmt(ctx, query)
+// StoriesSeen implements marsad.StoryTx through the last_seen index.
+func (x *storyTx) StoriesSeen(ctx context.Context, from, to time.Time) ([]*marsad.StoryRecord, error) {
+	s, err := x.stmt(ctx, `SELECT `+storyRecordColumns+` FROM stories WHERE last_seen >= ? AND last_seen < ? ORDER BY id`)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("stories seen: %w", err)
 	}
-	rows, err := s.QueryContext(ctx, args...)
+	rows, err := s.QueryContext(ctx, from.Unix(), to.Unix())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("stories seen: %w", err)
 	}
 	defer rows.Close()
-	var out []*story.State
+	var out []*marsad.StoryRecord
 	for rows.Next() {
-		st, err := scanStoryState(rows)
+		st, err := scanStoryRecord(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("stories seen: %w", err)
 		}
 		out = append(out, st)
 	}
 	return out, rows.Err()
-}
-
-// StoriesSeen implements story.Tx through the last_seen index.
-func (x *storyTx) StoriesSeen(ctx context.Context, from, to time.Time) ([]*story.State, error) {
-	out, err := x.queryStates(ctx, `SELECT `+storyStateColumns+` FROM stories WHERE last_seen >= ? AND last_seen < ? ORDER BY id`,
-		from.Unix(), to.Unix())
-	if err != nil {
-		return nil, fmt.Errorf("stories seen: %w", err)
-	}
-	return out, nil
 }
 
 func int64Args(ids []int64) []any {
@@ -253,7 +199,7 @@ func (x *storyTx) queryPairs(ctx context.Context, ids []int64, reps int, query f
 	return nil
 }
 
-// CopyStories implements story.Tx: the articles with a canonical article
+// CopyStories implements marsad.StoryTx: the articles with a canonical article
 // or with copies (dedup links), then the stories of their groups' members
 // already placed, through the primary key and the canonical_id index.
 func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]int64, map[int64]int64, error) {
@@ -290,23 +236,29 @@ func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]
 	return canon, stories, nil
 }
 
-// Save implements story.Tx: assignments, merges, stories, progress and
-// the document-frequency checkpoint, each with a statement prepared once.
-func (x *storyTx) Save(ctx context.Context, ch *story.Changes, progress int64) (int64, error) {
+// Save implements marsad.StoryTx: assignments, merges, stories, the
+// counted stamps, the completed work and the checkpoint, each with a
+// statement prepared once.
+func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, error) {
 	if x.readOnly {
-		return 0, errors.New("story save: in a read-only transaction")
+		return 0, marsad.Errorf(marsad.EINVALID, "story save in a read-only transaction")
 	}
-	resolve := func(id int64) int64 {
-		for {
-			into, ok := ch.Merged[id]
-			if !ok {
-				return id
-			}
-			id = into
+	gen, err := bumpStoryGeneration(ctx, x.tx)
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]int64, 0, len(ch.Assigned))
+	for a := range ch.Assigned {
+		ids = append(ids, a)
+	}
+	slices.Sort(ids)
+	for _, a := range ids {
+		if err := x.exec(ctx, `UPDATE articles SET story_id = ? WHERE id = ?`, ch.Assigned[a], a); err != nil {
+			return 0, fmt.Errorf("story save: %w", err)
 		}
 	}
-	for _, a := range ch.Assigned {
-		if err := x.exec(ctx, `UPDATE articles SET story_id = ? WHERE id = ?`, resolve(a.StoryID), a.Article); err != nil {
+	for _, a := range ch.Counted {
+		if err := x.exec(ctx, `UPDATE articles SET story_gen = ? WHERE id = ?`, gen, a); err != nil {
 			return 0, fmt.Errorf("story save: %w", err)
 		}
 	}
@@ -316,7 +268,7 @@ func (x *storyTx) Save(ctx context.Context, ch *story.Changes, progress int64) (
 	}
 	slices.Sort(from)
 	for _, id := range from {
-		if err := x.exec(ctx, `UPDATE articles SET story_id = ? WHERE story_id = ?`, resolve(id), id); err != nil {
+		if err := x.exec(ctx, `UPDATE articles SET story_id = ? WHERE story_id = ?`, ch.Merged[id], id); err != nil {
 			return 0, fmt.Errorf("story save: %w", err)
 		}
 		if err := x.exec(ctx, `DELETE FROM stories WHERE id = ?`, id); err != nil {
@@ -324,36 +276,27 @@ func (x *storyTx) Save(ctx context.Context, ch *story.Changes, progress int64) (
 		}
 	}
 	for _, st := range ch.Stories {
-		if err := x.exec(ctx, `INSERT INTO stories (id, title, title_article_id, title_sim, first_seen, last_seen,
-			articles, outlets, sources, centroid, members, mass, mass_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		if err := x.exec(ctx, `INSERT INTO stories (id, title, title_article_id, first_seen, last_seen,
+			articles, outlets, sources, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET title = excluded.title, title_article_id = excluded.title_article_id,
-			title_sim = excluded.title_sim, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+			first_seen = excluded.first_seen, last_seen = excluded.last_seen,
 			articles = excluded.articles, outlets = excluded.outlets, sources = excluded.sources,
-			centroid = excluded.centroid, members = excluded.members, mass = excluded.mass, mass_at = excluded.mass_at`,
-			st.ID, st.Title, st.TitleID, st.TitleSim, st.First.Unix(), st.Last.Unix(), st.Size, len(st.Sources),
-			strings.Join(st.Sources, " "), story.AppendVector(nil, st.Centroid), encodeMembers(st.Members),
-			st.Mass, unixOrZero(st.At)); err != nil {
+			state = excluded.state`,
+			st.ID, st.Title, st.TitleArticleID, st.FirstSeen.Unix(), st.LastSeen.Unix(), st.Articles, len(st.Sources),
+			strings.Join(st.Sources, " "), st.State); err != nil {
 			return 0, fmt.Errorf("story save %d: %w", st.ID, err)
 		}
 	}
-	if progress > 0 {
-		if _, err := x.tx.ExecContext(ctx, `INSERT INTO stage_progress (stage, last_article_id) VALUES (?, ?)
-			ON CONFLICT (stage) DO UPDATE SET last_article_id = max(excluded.last_article_id, stage_progress.last_article_id)`,
-			storyStage, progress); err != nil {
-			return 0, fmt.Errorf("story progress: %w", err)
+	if err := completeWork(ctx, &x.stmtCache, ch.Stage, ch.Done); err != nil {
+		return 0, err
+	}
+	if ch.CheckpointKey != "" {
+		if _, err := x.tx.ExecContext(ctx, `INSERT INTO story_meta (key, value, blob) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, blob = excluded.blob`, ch.CheckpointKey, gen, ch.Checkpoint); err != nil {
+			return 0, fmt.Errorf("story checkpoint: %w", err)
 		}
 	}
-	if ch.DocFreq != nil {
-		blob, err := ch.DocFreq.MarshalBinary()
-		if err != nil {
-			return 0, err
-		}
-		if _, err := x.tx.ExecContext(ctx, `INSERT INTO story_meta (key, value, blob) VALUES ('docfreq', ?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, blob = excluded.blob`, ch.Counted, blob); err != nil {
-			return 0, fmt.Errorf("story doc freq checkpoint: %w", err)
-		}
-	}
-	return bumpStoryGeneration(ctx, x.tx)
+	return gen, nil
 }
 
 func bumpStoryGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
@@ -435,10 +378,7 @@ func (db *DB) FindStories(ctx context.Context, f marsad.StoryFilter) ([]*marsad.
 	return out, total, rows.Err()
 }
 
-// ClearStories detaches the articles published in [from, to) from their
-// stories, for `marsad stories rebuild`: stories left without members are
-// deleted, the others keep their remaining members with counts and times
-// recomputed. The generation changes, so running stages reload.
+// ClearStories implements marsad.StoryStore.
 func (db *DB) ClearStories(ctx context.Context, from, to time.Time) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -482,6 +422,3 @@ func (db *DB) ClearStories(ctx context.Context, from, to time.Time) error {
 	}
 	return tx.Commit()
 }
-
-// Compile-time check that the store serves the story stage.
-var _ story.Store = (*DB)(nil)

@@ -98,9 +98,9 @@ func TestStoryCatchUpAfterKill(t *testing.T) {
 	db := openTest(t)
 	an := analyzer.New()
 	raws := storyRaws(t, 400)
-	dedupOnly := pipeline.New(db, an, pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig(), an.Terms)))
+	dedupOnly := pipeline.New(db, an, pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig())))
 	ingest(t, dedupOnly, raws[:250])
-	full := pipeline.New(db, an, pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig(), an.Terms),
+	full := pipeline.New(db, an, pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig()),
 		story.NewStage(db, story.DefaultParams(), an.Terms)))
 	ingest(t, full, raws[250:])
 	ingest(t, full, raws) // handing everything over again changes nothing
@@ -161,7 +161,7 @@ type racingStore struct {
 	race func()
 }
 
-func (r *racingStore) StoryTx(ctx context.Context, fn func(story.Tx) error) error {
+func (r *racingStore) StoryTx(ctx context.Context, fn func(marsad.StoryTx) error) error {
 	if r.race != nil {
 		race := r.race
 		r.race = nil

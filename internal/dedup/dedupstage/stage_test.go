@@ -62,7 +62,7 @@ func readRaws(t *testing.T, rel string, keep func(*marsad.RawArticle) bool) []*m
 func newPipeline(db *sqlite.DB, an *analyzer.Analyzer, stages bool) *pipeline.Pipeline {
 	var opts []pipeline.Option
 	if stages {
-		opts = append(opts, pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig(), an.Terms)))
+		opts = append(opts, pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig())))
 	}
 	return pipeline.New(db, an, opts...)
 }

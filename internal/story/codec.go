@@ -1,0 +1,127 @@
+package story
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/marsad/marsad"
+)
+
+// stateVersion is the first byte of an encoded State: a store keeps the
+// blob without reading it, and a future layout can tell old blobs apart.
+const stateVersion = 1
+
+var errCorruptState = errors.New("story state: corrupt")
+
+// MarshalBinary encodes what the clusterer needs of a story beyond its
+// display fields (which the store keeps as columns): the decayed centroid,
+// the recent members with their vectors, the decayed mass and the title's
+// claim. A stage restarted on the stored stories resumes with exactly the
+// state it had.
+func (st *State) MarshalBinary() ([]byte, error) {
+	b := []byte{stateVersion}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(st.TitleSim))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(st.Mass))
+	b = binary.AppendVarint(b, unixOrZero(st.At))
+	b = AppendVector(b, st.Centroid)
+	b = binary.AppendUvarint(b, uint64(len(st.Members)))
+	for _, m := range st.Members {
+		b = binary.AppendVarint(b, m.ID)
+		b = binary.AppendVarint(b, m.Published.Unix())
+		b = AppendVector(b, m.Vec)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote into st, leaving the
+// display fields as they are.
+func (st *State) UnmarshalBinary(b []byte) error {
+	if len(b) < 1+16 || b[0] != stateVersion {
+		return errCorruptState
+	}
+	st.TitleSim = math.Float64frombits(binary.LittleEndian.Uint64(b[1:]))
+	st.Mass = math.Float64frombits(binary.LittleEndian.Uint64(b[9:]))
+	b = b[17:]
+	at, k := binary.Varint(b)
+	if k <= 0 {
+		return errCorruptState
+	}
+	st.At = timeOrZero(at)
+	v, rest, err := ReadVector(b[k:])
+	if err != nil {
+		return err
+	}
+	st.Centroid = v
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > uint64(len(rest)) {
+		return errCorruptState
+	}
+	rest = rest[k:]
+	st.Members = make([]Member, n)
+	for i := range st.Members {
+		id, k1 := binary.Varint(rest)
+		if k1 <= 0 {
+			return errCorruptState
+		}
+		pub, k2 := binary.Varint(rest[k1:])
+		if k2 <= 0 {
+			return errCorruptState
+		}
+		v, r, err := ReadVector(rest[k1+k2:])
+		if err != nil {
+			return err
+		}
+		st.Members[i], rest = Member{ID: id, Published: time.Unix(pub, 0).UTC(), Vec: v}, r
+	}
+	if len(rest) != 0 {
+		return errCorruptState
+	}
+	return nil
+}
+
+// Record returns the story as a store keeps it.
+func (st *State) Record() (*marsad.StoryRecord, error) {
+	blob, err := st.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return &marsad.StoryRecord{
+		Story: marsad.Story{ID: st.ID, Title: st.Title, TitleArticleID: st.TitleID, FirstSeen: st.First,
+			LastSeen: st.Last, Articles: st.Size, Outlets: len(st.Sources)},
+		Sources: slices.Clone(st.Sources),
+		State:   blob,
+	}, nil
+}
+
+// StateOf returns the clusterer's state of a stored story. A story stored
+// without state (before the state moved into this package's encoding) is
+// reported with ok false: it stays as it is and is not joined.
+func StateOf(r *marsad.StoryRecord) (st *State, ok bool, err error) {
+	if len(r.State) == 0 {
+		return nil, false, nil
+	}
+	st = &State{ID: r.ID, Title: r.Title, TitleID: r.TitleArticleID, First: r.FirstSeen, Last: r.LastSeen,
+		Size: r.Articles, Sources: slices.Clone(r.Sources)}
+	if err := st.UnmarshalBinary(r.State); err != nil {
+		return nil, false, fmt.Errorf("story %d: %w", r.ID, err)
+	}
+	return st, true, nil
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func timeOrZero(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
