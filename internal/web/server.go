@@ -254,6 +254,7 @@ func (s *Server) page(h func(*http.Request) (*view, error)) http.Handler {
 			v, err := h(r)
 			if err != nil {
 				v = s.errorView(err)
+				v.path = r.URL.Path
 			}
 			resp := s.render(r, f, v, version)
 			// Keep pages and what a reader asked wrongly; not what failed
@@ -429,6 +430,7 @@ func (s *Server) errorView(err error) *view {
 		v.status, v.title = http.StatusInternalServerError, "خطأ في الخادم"
 		v.data = errorData{Heading: "حدث خطأ في الخادم", Message: "سُجّل الخطأ وسنعالجه. أعد المحاولة بعد قليل."}
 	}
+	v.desc = v.data.(errorData).Message
 	return v
 }
 

@@ -22,6 +22,12 @@ import (
 )
 
 func newServer(t *testing.T) (*httptest.Server, []int64) {
+	ts, ids, _ := newServerWith(t)
+	return ts, ids
+}
+
+// newServerWith also returns a function that ingests more articles.
+func newServerWith(t *testing.T) (*httptest.Server, []int64, func(...*marsad.RawArticle)) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
@@ -46,13 +52,20 @@ func newServer(t *testing.T) (*httptest.Server, []int64) {
 	if err != nil || res.Imported != 3 {
 		t.Fatalf("ingest: %+v %v", res, err)
 	}
-	srv, err := web.New(app.NewPages(db, an, 2), db, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{})
+	srv, err := web.New(app.NewPages(db, an, 2), db, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		web.Options{VersionEvery: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return ts, []int64{res.Inserted[0].Article.ID, res.Inserted[1].Article.ID}
+	more := func(raws ...*marsad.RawArticle) {
+		t.Helper()
+		if _, err := p.Ingest(ctx, raws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ts, []int64{res.Inserted[0].Article.ID, res.Inserted[1].Article.ID}, more
 }
 
 // storyOf reads the story id of an article from the link on its page.
@@ -205,6 +218,20 @@ func TestHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("stylesheet %s: %d %q", css, resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+}
+
+func TestCachedPagesChangeWithTheStore(t *testing.T) {
+	ts, _, more := newServerWith(t)
+	_, before := get(t, ts.URL+"/")
+	if _, again := get(t, ts.URL+"/"); again != before {
+		t.Fatal("the home page changed with nothing stored")
+	}
+	more(&marsad.RawArticle{URL: "https://z.example/new", Source: "z", SourceName: "وكالة ز",
+		Published: time.Date(2024, 9, 11, 12, 0, 0, 0, time.UTC),
+		Title:     "عنوان جديد عن الطقس في الرياض", Body: "نص جديد عن الطقس والأمطار في الرياض."})
+	if _, after := get(t, ts.URL+"/"); !strings.Contains(after, "عنوان جديد عن الطقس") {
+		t.Fatal("the home page does not show an article stored after it was cached")
 	}
 }
 

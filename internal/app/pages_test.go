@@ -1,0 +1,231 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/app"
+	"github.com/marsad/marsad/internal/ingest"
+	"github.com/marsad/marsad/internal/testdata"
+	"github.com/marsad/marsad/store/sqlite"
+)
+
+// archive is a store with the first lines of saudinewsnet (wire copies by
+// the dozen) and of ant_multisource (five outlets, stories across them),
+// imported once for every test of the package.
+var archive struct {
+	once sync.Once
+	db   *sqlite.DB
+	err  error
+}
+
+const archiveLines = 2500
+
+func openArchive(t *testing.T) (*sqlite.DB, *app.Pages) {
+	t.Helper()
+	files := []string{testdata.Path(t, "saudinewsnet/articles.jsonl"), testdata.Path(t, "ant_multisource/articles.jsonl")}
+	archive.once.Do(func() {
+		dir, err := os.MkdirTemp("", "marsad-app-test")
+		if err != nil {
+			archive.err = err
+			return
+		}
+		archive.db, archive.err = ingest.Sample(context.Background(), filepath.Join(dir, "pages.db"), archiveLines, files...)
+	})
+	if archive.err != nil {
+		t.Fatal(archive.err)
+	}
+	return archive.db, app.NewPages(archive.db, analyzer.New(), 2)
+}
+
+func TestHomeShowsEveryStoryOnce(t *testing.T) {
+	ctx := context.Background()
+	db, pages := openArchive(t)
+	pages.Now = func() time.Time { return time.Date(2018, 6, 1, 0, 0, 0, 0, time.UTC) }
+	seen := map[int64]string{}
+	var latest []int64
+	first, err := pages.Home(ctx, app.HomeQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Top) == 0 || len(first.Latest) != app.StoriesPerPage {
+		t.Fatalf("home: %d top, %d latest", len(first.Top), len(first.Latest))
+	}
+	for i, it := range first.Top {
+		seen[it.Story.ID] = "top"
+		if it.Story.Outlets < 2 || len(it.Outlets) != it.Story.Outlets {
+			t.Errorf("top story %d: %d outlets, %d named", it.Story.ID, it.Story.Outlets, len(it.Outlets))
+		}
+		if i > 0 && it.Story.LastSeen.After(first.Top[0].Story.LastSeen.Add(72*time.Hour)) {
+			t.Errorf("top story %d far newer than the first", it.Story.ID)
+		}
+	}
+	for page := 1; page <= 4; page++ {
+		h, err := pages.Home(ctx, app.HomeQuery{Page: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page > 1 && len(h.Top) != 0 {
+			t.Errorf("page %d repeats the top stories", page)
+		}
+		for _, it := range h.Latest {
+			if where, ok := seen[it.Story.ID]; ok {
+				t.Errorf("story %d on page %d is already shown (%s)", it.Story.ID, page, where)
+			}
+			seen[it.Story.ID] = "latest"
+			latest = append(latest, it.Story.ID)
+		}
+	}
+	// The latest list is the store's order of stories without the top
+	// ones: no page loses or repeats a story.
+	all, _, err := db.FindStories(ctx, marsad.StoryFilter{Limit: len(latest) + len(first.Top)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for _, s := range all {
+		if seen[s.ID] != "top" {
+			want = append(want, s.ID)
+		}
+	}
+	want = want[:min(len(want), len(latest))]
+	for i := range want {
+		if want[i] != latest[i] {
+			t.Fatalf("latest[%d] = story %d, want %d", i, latest[i], want[i])
+		}
+	}
+}
+
+func TestStoryPageShowsEachTextOnceWithItsCopies(t *testing.T) {
+	ctx := context.Background()
+	db, pages := openArchive(t)
+	// The stories of the first wire copies, and the biggest recent ones.
+	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{NoText: true, Limit: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stories, _, err := db.FindStories(ctx, marsad.StoryFilter{MinArticles: 5, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.CanonicalID != 0 && a.StoryID != 0 && len(stories) < 60 {
+			stories = append(stories, &marsad.Story{ID: a.StoryID})
+		}
+	}
+	folded := 0
+	for _, st := range stories {
+		sp, err := pages.Story(ctx, st.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := map[int64]bool{}
+		for _, g := range sp.Groups {
+			if shown[g.Article.ID] {
+				t.Errorf("story %d shows article %d twice", st.ID, g.Article.ID)
+			}
+			shown[g.Article.ID] = true
+			outlets := map[int64]bool{g.Article.SourceID: true}
+			for _, c := range g.Copies {
+				folded++
+				if shown[c.ID] || outlets[c.SourceID] {
+					t.Errorf("story %d: copy %d repeats an article or an outlet", st.ID, c.ID)
+				}
+				shown[c.ID], outlets[c.SourceID] = true, true
+				if cmpOr(c.CanonicalID, c.ID) != cmpOr(g.Article.CanonicalID, g.Article.ID) {
+					t.Errorf("story %d: article %d folded under %d, another text", st.ID, c.ID, g.Article.ID)
+				}
+			}
+		}
+	}
+	if folded == 0 {
+		t.Error("no copy folded in the stories of saudinewsnet's copies")
+	}
+}
+
+func cmpOr(a, b int64) int64 {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+func TestArticlePageCreditsTheOriginalAndNamesEachOutletOnce(t *testing.T) {
+	ctx := context.Background()
+	db, pages := openArchive(t)
+	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{NoText: true, Limit: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, credited := 0, 0
+	for _, a := range list {
+		if a.CanonicalID == 0 || checked >= 60 {
+			continue
+		}
+		checked++
+		ap, err := pages.Article(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ap.Original != nil {
+			credited++
+			if ap.Original.ID != a.CanonicalID || ap.Original.SourceID == a.SourceID {
+				t.Errorf("article %d: original %d of its own outlet or not its canonical", a.ID, ap.Original.ID)
+			}
+		}
+		named := map[int64]bool{a.SourceID: true}
+		if ap.Original != nil {
+			named[ap.Original.SourceID] = true
+		}
+		for _, lists := range [][]*marsad.Article{ap.Copies, ap.AlsoCovered} {
+			for _, c := range lists {
+				if named[c.SourceID] || c.ID == a.ID {
+					t.Errorf("article %d: outlet %s named twice", a.ID, c.Source)
+				}
+				named[c.SourceID] = true
+			}
+		}
+	}
+	if checked == 0 || credited == 0 {
+		t.Fatalf("checked %d copies, %d credited an original", checked, credited)
+	}
+}
+
+func TestSearchGroupsByStoryAndResolvesOutletNames(t *testing.T) {
+	ctx := context.Background()
+	_, pages := openArchive(t)
+	res, err := pages.Search(ctx, app.SearchQuery{Q: "السعودية"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stories := map[int64]bool{}
+	for _, r := range res.Results {
+		if id := r.Article.StoryID; id != 0 {
+			if stories[id] {
+				t.Errorf("story %d listed twice", id)
+			}
+			stories[id] = true
+		}
+	}
+	if len(res.Results) == 0 {
+		t.Fatal("no result for السعودية")
+	}
+	for _, name := range []string{"BBC Arabic", "bbc", "بي بي سي"} {
+		_, err := pages.Search(ctx, app.SearchQuery{Q: "سوريا", Source: name})
+		if err != nil && name != "بي بي سي" {
+			t.Errorf("source %q: %v", name, err)
+		}
+	}
+	if _, err := pages.Search(ctx, app.SearchQuery{Q: "سوريا", Source: "لا أحد"}); marsad.ErrorCode(err) != marsad.EINVALID {
+		t.Errorf("unknown outlet: %v, want invalid", err)
+	}
+	if _, err := pages.Search(ctx, app.SearchQuery{Q: "سوريا", Page: app.MaxPage + 1}); marsad.ErrorCode(err) != marsad.EINVALID {
+		t.Errorf("page past the bound: %v, want invalid", err)
+	}
+}
