@@ -192,3 +192,50 @@ func TestStoryStageReplansWhenAnotherWriterSaved(t *testing.T) {
 	partition(t, db) // every article has a story
 	checkCounts(t, db, n)
 }
+
+// failingStage fails every call while fail is set.
+type failingStage struct {
+	pipeline.Stage
+	fail bool
+}
+
+func (f *failingStage) Process(ctx context.Context, items []*pipeline.Item) error {
+	if f.fail {
+		return fmt.Errorf("story stage down")
+	}
+	return f.Stage.Process(ctx, items)
+}
+
+// The case that lost work for good: batch B is saved but its story step
+// fails (after its retries), batch C succeeds, the process restarts.
+// Every article of B must get its story, once.
+func TestStoryStepThatFailsLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	an := analyzer.New()
+	raws := storyRaws(t, 300)
+	st := &failingStage{Stage: story.NewStage(db, story.DefaultParams(), an.Terms)}
+	p := pipeline.New(db, an, pipeline.WithRetry(1, time.Millisecond),
+		pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig()), st))
+	ingest(t, p, raws[:100])
+	st.fail = true
+	if _, err := p.Ingest(ctx, raws[100:200]); err == nil {
+		t.Fatal("the failing story step was not reported")
+	}
+	st.fail = false
+	ingest(t, p, raws[200:])
+	restarted := pipeline.New(db, an, pipeline.WithStages(dedupstage.New(db, dedup.DefaultConfig()),
+		story.NewStage(db, story.DefaultParams(), an.Terms)))
+	if err := restarted.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.CountArticles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	partition(t, db) // fails on an article without a story
+	checkCounts(t, db, n)
+	if st, err := db.Stats(ctx); err != nil || st.PendingTotal() != 0 {
+		t.Errorf("owed %v after the restart (%v)", st.Pending, err)
+	}
+}
