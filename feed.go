@@ -79,6 +79,15 @@ type FeedService interface {
 	// DeleteFeed stops following a feed (its articles stay). ENOTFOUND if
 	// there is none.
 	DeleteFeed(ctx context.Context, id int64) error
+	// ClaimDueFeeds picks up to limit feeds due by now (NextPoll at or
+	// before it; every due feed when limit <= 0), oldest NextPoll first, and
+	// in the same atomic step moves their NextPoll to now+lease, so that
+	// several pollers sharing a store never poll one feed at once: a claimed
+	// feed is not due for anyone else until its lease ends. The poller then
+	// sets NextPoll for real (or renews the lease while it works); a poller
+	// that dies leaves the feed due again when the lease ends. EINVALID for
+	// a lease that is not positive.
+	ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Feed, error)
 	// SeenFeedItems returns which of keys (item GUIDs or URLs) were already
 	// recorded for the feed.
 	SeenFeedItems(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)

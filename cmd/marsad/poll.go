@@ -38,8 +38,8 @@ func (a *cli) pollCmd() *cobra.Command {
 				return p.Run(ctx)
 			}
 			st, err := p.PollOnce(ctx)
-			fmt.Fprintf(a.stdout, "poll: feeds=%d ok=%d not_modified=%d failed=%d new_items=%d pages=%d page_errors=%d imported=%d outage=%v\n",
-				st.Feeds, st.OK, st.NotModified, st.Failed, st.NewItems, st.Pages, st.PageErrors, st.Imported, st.Outage)
+			fmt.Fprintf(a.stdout, "poll: feeds=%d ok=%d not_modified=%d failed=%d stopped=%d new_items=%d pages=%d page_errors=%d imported=%d outage=%v\n",
+				st.Feeds, st.OK, st.NotModified, st.Failed, st.Stopped, st.NewItems, st.Pages, st.PageErrors, st.Imported, st.Outage)
 			return err
 		},
 	}

@@ -25,11 +25,20 @@ type Ingester interface {
 
 // Store is what the poller needs from the store.
 type Store interface {
+	ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*marsad.Feed, error)
 	FindFeeds(ctx context.Context, f marsad.FeedFilter) ([]*marsad.Feed, int, error)
 	UpdateFeed(ctx context.Context, id int64, upd marsad.FeedUpdate) (*marsad.Feed, error)
 	SeenFeedItems(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)
 	AddFeedItems(ctx context.Context, feedID int64, keys []string) (int, error)
 }
+
+// ErrStore marks a poll that stopped because the store (or the pipeline
+// writing to it) failed. It is never a feed's fault: no feed's error count
+// or backoff moves, and the claimed feeds are polled again when their
+// lease ends.
+var ErrStore = errors.New("the store failed; no feed was blamed")
+
+func storeErr(what string, err error) error { return fmt.Errorf("%w: %s: %w", ErrStore, what, err) }
 
 // Options tune the poller; zero fields take the defaults noted.
 type Options struct {
@@ -38,6 +47,18 @@ type Options struct {
 	MaxBackoff  time.Duration // longest wait after failures, default 24 h
 	Workers     int           // feeds polled at once, default 32 (per-host limits live in fetch.Client)
 	PageWorkers int           // article pages fetched at once per feed, default 4
+	// ChunkItems is how many new items of one feed are fetched, stored and
+	// recorded together, default 200: a feed of 100,000 items is stored as
+	// it goes, and an interrupt keeps every stored chunk.
+	ChunkItems int
+	// Lease is how long a claimed feed is this poller's alone (other
+	// pollers sharing the store skip it), default 15 min; it is renewed
+	// after every chunk, so a long feed keeps it while it works.
+	Lease time.Duration
+	// Tick is how often Run looks for due feeds (a feed added meanwhile is
+	// polled within it), default 5 s; StoreRetry how long it waits after the
+	// store failed, default 30 s.
+	Tick, StoreRetry time.Duration
 	// FetchPages fetches and extracts the page of items that carry only a
 	// summary. Default true; set SkipPages to turn it off.
 	SkipPages bool
@@ -71,6 +92,18 @@ func NewPoller(store Store, ing Ingester, client *fetch.Client, opts Options) *P
 	if opts.PageWorkers <= 0 {
 		opts.PageWorkers = 4
 	}
+	if opts.ChunkItems <= 0 {
+		opts.ChunkItems = 200
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 15 * time.Minute
+	}
+	if opts.Tick <= 0 {
+		opts.Tick = 5 * time.Second
+	}
+	if opts.StoreRetry <= 0 {
+		opts.StoreRetry = 30 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -80,165 +113,368 @@ func NewPoller(store Store, ing Ingester, client *fetch.Client, opts Options) *P
 	return &Poller{store: store, ingest: ing, client: client, opts: opts, log: opts.Logger}
 }
 
-// PassStats counts what one pass did.
+// PassStats counts what one pass (or one round of Run) did.
 type PassStats struct {
 	Feeds, OK, NotModified, Failed int
 	NewItems, Pages, PageErrors    int
 	Imported                       int
+	// Stopped counts feeds left unfinished because the pass stopped (the
+	// store failed or ctx ended); their leases end and they are polled again.
+	Stopped int
 	// Outage is true when every host failed at the network level: the
 	// failures were not counted against the feeds.
 	Outage bool
 }
 
-// outcome is one feed's poll result, applied at the end of the pass for
-// failures so that a network-wide outage can be told apart.
-type outcome struct {
-	feed    *marsad.Feed
-	host    string
-	err     error
-	network bool // the host never answered (DNS, connect, timeout)
-	retry   time.Duration
-	stats   PassStats
+func (s *PassStats) add(o PassStats) {
+	s.Feeds += o.Feeds
+	s.OK += o.OK
+	s.NotModified += o.NotModified
+	s.Failed += o.Failed
+	s.NewItems += o.NewItems
+	s.Pages += o.Pages
+	s.PageErrors += o.PageErrors
+	s.Imported += o.Imported
+	s.Stopped += o.Stopped
+	s.Outage = s.Outage || o.Outage
 }
 
-// PollOnce polls every feed due now, waits for every page it queued, and
-// returns. Feed failures are recorded in the feeds' health, never returned;
-// the error is for the store failing or ctx ending.
+// PollOnce claims every feed due now, polls them and returns when all are
+// done. Feed failures are recorded in the feeds' health, never returned; the
+// error is for the store failing (ErrStore: the pass stops at once and no
+// feed is blamed) or ctx ending.
 func (p *Poller) PollOnce(ctx context.Context) (PassStats, error) {
-	now := p.opts.Now()
-	due, _, err := p.store.FindFeeds(ctx, marsad.FeedFilter{DueBy: &now})
+	due, err := p.store.ClaimDueFeeds(ctx, p.opts.Now(), p.opts.Lease, 0)
 	if err != nil {
-		return PassStats{}, fmt.Errorf("poll: %w", err)
+		return PassStats{}, storeErr("claim due feeds", err)
 	}
-	jobs := make(chan *marsad.Feed)
-	results := make([]outcome, 0, len(due))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range min(p.opts.Workers, max(len(due), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range jobs {
-				o := p.pollFeed(ctx, f)
-				mu.Lock()
-				results = append(results, o)
-				mu.Unlock()
-			}
-		}()
-	}
-feedLoop:
-	for _, f := range due {
-		select {
-		case jobs <- f:
-		case <-ctx.Done():
-			break feedLoop
-		}
-	}
-	close(jobs)
-	wg.Wait()
-
+	s := p.newSession(ctx)
+	defer s.cancel()
 	var st PassStats
-	hosts, downHosts := map[string]bool{}, map[string]bool{}
-	for _, o := range results {
-		hosts[o.host] = true
-		if o.err != nil && o.network {
-			downHosts[o.host] = true
-		}
+	s.start(due, func(rs PassStats) { st = rs })
+	s.wg.Wait()
+	if err := s.failure(); err != nil {
+		return st, err
 	}
-	for _, o := range results {
-		if o.err == nil {
-			delete(downHosts, o.host) // a host that answered once is up
-		}
-	}
-	// Every host failing at once is our network, not the feeds: with three
-	// or more hosts that is the likely reading.
-	st.Outage = len(hosts) >= 3 && len(downHosts) == len(hosts)
-	var firstErr error
-	for _, o := range results {
-		st.Feeds++
-		st.NewItems += o.stats.NewItems
-		st.Pages += o.stats.Pages
-		st.PageErrors += o.stats.PageErrors
-		st.Imported += o.stats.Imported
-		st.NotModified += o.stats.NotModified
-		if o.err == nil {
-			st.OK++
-			continue
-		}
-		st.Failed++
-		if err := p.recordFailure(ctx, o, st.Outage); err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	if err := ctx.Err(); err != nil && firstErr == nil {
-		firstErr = err
-	}
-	return st, firstErr
+	return st, ctx.Err()
 }
 
-// Run polls until ctx ends, sleeping until the next feed is due.
+// Run polls until ctx ends. Every Tick (or as soon as a worker is free) it
+// claims as many due feeds as it has free workers, so one slow or long feed
+// holds one worker and never the others, nor a feed added meanwhile. When
+// the store fails, the feeds in flight stop unblamed, the failure is
+// logged, and polling resumes after StoreRetry.
 func (p *Poller) Run(ctx context.Context) error {
 	for {
-		st, err := p.PollOnce(ctx)
+		s := p.newSession(ctx)
+		err := p.runSession(s)
+		s.cancel()
+		s.wg.Wait()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err != nil {
-			p.log.Error("poll pass", "err", err)
-		} else if st.Feeds > 0 {
-			p.log.Info("poll pass", "feeds", st.Feeds, "ok", st.OK, "not_modified", st.NotModified, "failed", st.Failed,
-				"new_items", st.NewItems, "imported", st.Imported, "outage", st.Outage)
-		}
-		wait := p.opts.MaxInterval
-		far := p.opts.Now().Add(wait)
-		if next, _, err := p.store.FindFeeds(ctx, marsad.FeedFilter{DueBy: &far, Limit: 1}); err == nil && len(next) > 0 {
-			wait = time.Until(next[0].NextPoll)
-		}
-		wait = max(wait, 5*time.Second)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		p.log.Error("polling stopped; retrying", "in", p.opts.StoreRetry, "err", err)
+		if !sleepCtx(ctx, p.opts.StoreRetry) {
 			return ctx.Err()
+		}
+	}
+}
+
+// runSession dispatches due feeds until the session stops.
+func (p *Poller) runSession(s *session) error {
+	logRound := func(st PassStats) {
+		if st.Feeds > 0 {
+			p.log.Info("poll round", "feeds", st.Feeds, "ok", st.OK, "not_modified", st.NotModified, "failed", st.Failed,
+				"new_items", st.NewItems, "imported", st.Imported, "stopped", st.Stopped, "outage", st.Outage)
+		}
+	}
+	for {
+		if err := s.failure(); err != nil {
+			return err
+		}
+		if free := s.free(); free > 0 {
+			now := p.opts.Now()
+			// A read first: an idle poller must not take the write lock
+			// every tick.
+			next, _, err := p.store.FindFeeds(s.ctx, marsad.FeedFilter{DueBy: &now, Limit: 1})
+			if err == nil && len(next) > 0 {
+				var due []*marsad.Feed
+				due, err = p.store.ClaimDueFeeds(s.ctx, now, p.opts.Lease, free)
+				if err == nil {
+					s.start(due, logRound)
+				}
+			}
+			if err != nil && s.ctx.Err() == nil {
+				s.stop(storeErr("look for due feeds", err))
+				continue
+			}
+		}
+		t := time.NewTimer(p.opts.Tick)
+		select {
+		case <-s.ctx.Done():
+			t.Stop()
+			if err := s.failure(); err != nil {
+				return err
+			}
+			return s.ctx.Err()
+		case <-s.freed:
+			t.Stop()
 		case <-t.C:
 		}
 	}
 }
 
-func (p *Poller) pollFeed(ctx context.Context, f *marsad.Feed) outcome {
-	o := outcome{feed: f}
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// session is a set of workers polling claimed feeds, stopped as a whole
+// when the store fails.
+type session struct {
+	p      *Poller
+	ctx    context.Context
+	cancel context.CancelFunc
+	slots  chan struct{} // one per busy worker
+	freed  chan struct{} // a worker finished
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	err    error // the store failure that stopped the session
+}
+
+func (p *Poller) newSession(ctx context.Context) *session {
+	ctx, cancel := context.WithCancel(ctx)
+	return &session{p: p, ctx: ctx, cancel: cancel, slots: make(chan struct{}, p.opts.Workers), freed: make(chan struct{}, 1)}
+}
+
+func (s *session) stop(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+		s.cancel()
+	}
+}
+
+func (s *session) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *session) free() int { return cap(s.slots) - len(s.slots) }
+
+// start polls feeds as one round, each in a worker of its own as workers
+// free up; done gets the round's counts when its last feed is finished.
+func (s *session) start(feeds []*marsad.Feed, done func(PassStats)) {
+	r := &round{s: s, fetching: len(feeds), running: len(feeds), done: done,
+		hosts: map[string]bool{}, up: map[string]bool{}, down: map[string]bool{}}
+	r.st.Feeds = len(feeds)
+	if len(feeds) == 0 {
+		done(r.st)
+		return
+	}
+	for i, f := range feeds {
+		select {
+		case s.slots <- struct{}{}:
+		case <-s.ctx.Done():
+			for range feeds[i:] {
+				r.skipped()
+			}
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer func() {
+				<-s.slots
+				select {
+				case s.freed <- struct{}{}:
+				default:
+				}
+				s.wg.Done()
+			}()
+			s.p.pollFeed(s.ctx, f, r)
+		}()
+	}
+}
+
+// round is the feeds claimed together. Their failures are recorded once
+// every feed of the round has fetched its document, so that an outage (no
+// host answering) is told apart; feeds that answered take their items
+// meanwhile, and no worker waits for another feed.
+type round struct {
+	s        *session
+	mu       sync.Mutex
+	fetching int // feeds whose document is not fetched yet
+	running  int // feeds not finished
+	hosts    map[string]bool
+	up       map[string]bool // hosts that answered
+	down     map[string]bool // hosts that failed at the network level
+	failures []failure
+	st       PassStats
+	done     func(PassStats)
+}
+
+// failure is a feed whose document could not be fetched or parsed.
+type failure struct {
+	feed  *marsad.Feed
+	err   error
+	retry time.Duration // the server's Retry-After
+}
+
+// fetched reports a feed's document: ok, or a failure to record.
+func (r *round) fetched(host string, fail *failure, network bool) {
+	r.mu.Lock()
+	r.hosts[host] = true
+	switch {
+	case fail == nil:
+		r.up[host] = true
+	case network:
+		r.down[host] = true
+	}
+	if fail != nil {
+		r.failures = append(r.failures, *fail)
+	}
+	r.fetching--
+	last := r.fetching == 0
+	r.mu.Unlock()
+	if last {
+		r.recordFailures()
+	}
+}
+
+// skipped reports a feed not polled, or not to its end, because the
+// session stopped.
+func (r *round) skipped() {
+	r.mu.Lock()
+	r.fetching--
+	r.st.Stopped++
+	last := r.fetching == 0
+	r.mu.Unlock()
+	if last {
+		r.recordFailures()
+	}
+	r.finish(PassStats{})
+}
+
+// recordFailures writes the round's failures, once every document is in:
+// every host failing at the network level at once is our network, not the
+// feeds (with three or more hosts that is the likely reading).
+func (r *round) recordFailures() {
+	r.mu.Lock()
+	down := 0
+	for h := range r.down {
+		if !r.up[h] {
+			down++
+		}
+	}
+	outage := len(r.hosts) >= 3 && down == len(r.hosts)
+	r.st.Outage = outage
+	fails := r.failures
+	r.failures = nil
+	r.mu.Unlock()
+	for _, f := range fails {
+		st := PassStats{Failed: 1}
+		if err := r.s.p.recordFailure(r.s.ctx, f, outage); err != nil {
+			if r.s.ctx.Err() == nil {
+				r.s.stop(err)
+			}
+			st = PassStats{Stopped: 1}
+		}
+		r.finish(st)
+	}
+}
+
+// finish counts one feed of the round as done with st.
+func (r *round) finish(st PassStats) {
+	r.mu.Lock()
+	r.st.add(st)
+	r.running--
+	last := r.running == 0
+	res := r.st
+	r.mu.Unlock()
+	if last {
+		r.done(res)
+	}
+}
+
+// pollFeed polls one claimed feed: its document, then its new items chunk
+// by chunk, then its health. A failure of the feed is handed to the round;
+// a failure of the store stops the session and records nothing for the
+// feed, whose lease then ends.
+func (p *Poller) pollFeed(ctx context.Context, f *marsad.Feed, r *round) {
+	var host string
 	if u, err := url.Parse(f.URL); err == nil {
-		o.host = u.Host
+		host = u.Host
 	}
 	start := p.opts.Now()
+	resp, parsed, fail, network := p.fetchFeed(ctx, f)
+	if fail != nil && ctx.Err() != nil {
+		// Stopped, not failed: nothing is recorded against the feed.
+		r.skipped()
+		return
+	}
+	r.fetched(host, fail, network)
+	if fail != nil {
+		return // the round records it and finishes the feed
+	}
+	var st PassStats
+	err := p.takeFeed(ctx, f, start, resp, parsed, &st)
+	switch {
+	case err == nil:
+		st.OK = 1
+	case errors.Is(err, ErrStore) && ctx.Err() == nil:
+		r.s.stop(err)
+		st.Stopped = 1
+	default:
+		st.Stopped = 1
+	}
+	r.finish(st)
+}
+
+// fetchFeed fetches and parses a feed's document. fail is nil on success
+// (resp.NotModified with no parsed feed included).
+func (p *Poller) fetchFeed(ctx context.Context, f *marsad.Feed) (resp *fetch.Response, parsed *Feed, fail *failure, network bool) {
 	resp, err := p.client.GetText(ctx, fetch.Request{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified,
 		Accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"})
 	if err != nil {
-		o.err = err
+		fail = &failure{feed: f, err: err}
 		var se *fetch.StatusError
 		if errors.As(err, &se) {
-			o.retry = se.RetryAfter
+			fail.retry = se.RetryAfter
 		} else {
-			o.network = isNetworkError(err)
+			network = isNetworkError(err)
 		}
-		return o
+		return nil, nil, fail, network
 	}
+	if resp.NotModified {
+		return resp, nil, nil, false
+	}
+	parsed, err = Parse(resp.Body, f.URL)
+	if err != nil {
+		return nil, nil, &failure{feed: f, err: err}, false
+	}
+	return resp, parsed, nil, false
+}
+
+// takeFeed takes the new items of a fetched feed and records its health.
+func (p *Poller) takeFeed(ctx context.Context, f *marsad.Feed, start time.Time, resp *fetch.Response, parsed *Feed, st *PassStats) error {
 	interval := f.Interval
 	if interval <= 0 {
 		interval = 30 * time.Minute
 	}
 	upd := marsad.FeedUpdate{LastPolled: &start, LastSuccess: &start}
 	if resp.NotModified {
-		o.stats.NotModified = 1
+		st.NotModified = 1
 	} else {
-		parsed, err := Parse(resp.Body, f.URL)
-		if err != nil {
-			o.err = err
-			return o
-		}
-		if err := p.takeItems(ctx, f, parsed, &o.stats); err != nil {
-			o.err = err
-			return o
+		if err := p.takeItems(ctx, f, parsed, st); err != nil {
+			return err
 		}
 		interval = p.adaptiveInterval(parsed.Items, interval, start)
 		interval = max(interval, min(parsed.TTL, p.opts.MaxBackoff))
@@ -257,15 +493,16 @@ func (p *Poller) pollFeed(ctx context.Context, f *marsad.Feed) outcome {
 	zero, empty := 0, ""
 	upd.ErrorCount, upd.LastError, upd.NextPoll, upd.Interval = &zero, &empty, &next, &interval
 	if _, err := p.store.UpdateFeed(ctx, f.ID, upd); err != nil {
-		o.err = fmt.Errorf("record poll of %s: %w", f.URL, err)
+		return storeErr("record poll of "+f.URL, err)
 	}
-	return o
+	return nil
 }
 
-// takeItems ingests the items of parsed not taken before, fetching the
-// page of those that carry only a summary. Items are recorded as taken
-// only after the pipeline stored them, so a killed poll takes them again
-// (the pipeline skips URLs it already holds).
+// takeItems ingests the items of parsed not taken before, ChunkItems at a
+// time: each chunk's summary-only items get their page fetched, then the
+// chunk is stored and its items recorded as taken, so a long feed is stored
+// as it goes. Items are recorded only after the pipeline stored them, so a
+// killed poll takes them again (the pipeline skips URLs it already holds).
 func (p *Poller) takeItems(ctx context.Context, f *marsad.Feed, parsed *Feed, st *PassStats) error {
 	keys := make([]string, 0, len(parsed.Items))
 	byKey := map[string]*Item{}
@@ -278,9 +515,27 @@ func (p *Poller) takeItems(ctx context.Context, f *marsad.Feed, parsed *Feed, st
 		byKey[k] = it
 		keys = append(keys, k)
 	}
+	for start := 0; start < len(keys); start += p.opts.ChunkItems {
+		chunk := keys[start:min(start+p.opts.ChunkItems, len(keys))]
+		if err := p.takeChunk(ctx, f, chunk, byKey, st); err != nil {
+			return err
+		}
+		if start+len(chunk) < len(keys) {
+			// Keep the lease while the feed takes longer than one.
+			until := p.opts.Now().Add(p.opts.Lease)
+			if _, err := p.store.UpdateFeed(ctx, f.ID, marsad.FeedUpdate{NextPoll: &until}); err != nil {
+				return storeErr("renew the lease of "+f.URL, err)
+			}
+		}
+	}
+	return nil
+}
+
+// takeChunk stores the items of keys not taken before.
+func (p *Poller) takeChunk(ctx context.Context, f *marsad.Feed, keys []string, byKey map[string]*Item, st *PassStats) error {
 	seen, err := p.store.SeenFeedItems(ctx, f.ID, keys)
 	if err != nil {
-		return fmt.Errorf("poll %s: %w", f.URL, err)
+		return storeErr("items of "+f.URL, err)
 	}
 	var fresh []string
 	for _, k := range keys {
@@ -336,11 +591,13 @@ func (p *Poller) takeItems(ctx context.Context, f *marsad.Feed, parsed *Feed, st
 	}
 	res, err := p.ingest.Ingest(ctx, valid)
 	if err != nil {
-		return fmt.Errorf("ingest items of %s: %w", f.URL, err)
+		// The pipeline's errors are the store's or a stage's, never the
+		// feed's: its bad items are counted in res, not returned.
+		return storeErr("ingest items of "+f.URL, err)
 	}
 	st.Imported += res.Imported
 	if _, err := p.store.AddFeedItems(ctx, f.ID, fresh); err != nil {
-		return fmt.Errorf("poll %s: %w", f.URL, err)
+		return storeErr("record items of "+f.URL, err)
 	}
 	return nil
 }
@@ -412,23 +669,23 @@ func clampDur(d, lo, hi time.Duration) time.Duration {
 
 // recordFailure stores a failed poll. During an outage the error is shown
 // but not counted, and the feed is retried soon.
-func (p *Poller) recordFailure(ctx context.Context, o outcome, outage bool) error {
+func (p *Poller) recordFailure(ctx context.Context, f failure, outage bool) error {
 	now := p.opts.Now()
-	msg := o.err.Error()
+	msg := f.err.Error()
 	upd := marsad.FeedUpdate{LastPolled: &now, LastError: &msg, LastErrorAt: &now}
 	var next time.Time
 	if outage {
 		next = now.Add(p.opts.MinInterval)
 	} else {
-		n := o.feed.ErrorCount + 1
+		n := f.feed.ErrorCount + 1
 		upd.ErrorCount = &n
-		next = now.Add(p.Backoff(n, o.retry))
+		next = now.Add(p.Backoff(n, f.retry))
 	}
 	upd.NextPoll = &next
-	if _, err := p.store.UpdateFeed(ctx, o.feed.ID, upd); err != nil {
-		return fmt.Errorf("record failure of %s: %w", o.feed.URL, err)
+	if _, err := p.store.UpdateFeed(ctx, f.feed.ID, upd); err != nil {
+		return storeErr("record the failure of "+f.feed.URL, err)
 	}
-	p.log.Warn("feed failed", "url", o.feed.URL, "errors", o.feed.ErrorCount+1, "next", next, "outage", outage, "err", o.err)
+	p.log.Warn("feed failed", "url", f.feed.URL, "errors", f.feed.ErrorCount+1, "next", next, "outage", outage, "err", f.err)
 	return nil
 }
 

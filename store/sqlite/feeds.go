@@ -193,6 +193,73 @@ func (db *DB) DeleteFeed(ctx context.Context, id int64) error {
 	return tx.Commit()
 }
 
+// ClaimDueFeeds picks due feeds and moves their next poll to now+lease in
+// one statement, so that two pollers never claim one feed. EINVALID.
+//
+// The outer "next_poll <= ?" repeats the subquery's condition on purpose:
+// SQLite runs the statement under its write lock, but PostgreSQL (READ
+// COMMITTED) re-checks only the outer WHERE of a row another transaction
+// claimed meanwhile, and must then skip it.
+func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*marsad.Feed, error) {
+	if lease <= 0 {
+		return nil, marsad.Errorf(marsad.EINVALID, "feed lease %v is not positive", lease)
+	}
+	due, until := now.Unix(), now.Add(lease).Unix()
+	pick := `SELECT id FROM feeds WHERE next_poll <= ? ORDER BY next_poll, id`
+	args := []any{until, due, due}
+	if limit > 0 {
+		pick += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim due feeds: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `UPDATE feeds SET next_poll = ? WHERE next_poll <= ? AND id IN (`+pick+`) RETURNING id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("claim due feeds: %w", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("claim due feeds: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim due feeds: %w", err)
+	}
+	var out []*marsad.Feed
+	for start := 0; start < len(ids); start += feedItemChunk {
+		chunk := ids[start:min(start+feedItemChunk, len(ids))]
+		rows, err := tx.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds f JOIN sources s ON s.id = f.source_id
+			WHERE f.id IN (`+placeholders(len(chunk))+`) ORDER BY f.id`, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("claim due feeds: %w", err)
+		}
+		for rows.Next() {
+			f, err := scanFeed(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("claim due feeds: %w", err)
+			}
+			out = append(out, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("claim due feeds: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("claim due feeds: %w", err)
+	}
+	return out, nil
+}
+
 // feedItemChunk keeps IN lists and multi-row inserts under the bound
 // parameter limits of SQLite and PostgreSQL.
 const feedItemChunk = 400

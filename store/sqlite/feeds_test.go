@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,5 +90,83 @@ func TestFeedItemsAreRecordedOnce(t *testing.T) {
 	got, _ := db.FindFeedByID(ctx, f.ID)
 	if got.ItemsSeen != 1000 {
 		t.Errorf("items_seen = %d, want 1000", got.ItemsSeen)
+	}
+}
+
+func TestClaimDueFeedsNeverHandsOneFeedToTwoPollers(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path) // a second process on the same file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	const n = 120
+	for i := range n {
+		f := &marsad.Feed{URL: fmt.Sprintf("https://e%d.example/rss", i), Source: "s"}
+		if i%4 == 0 {
+			f.NextPoll = now.Add(time.Hour) // not due
+		}
+		if err := a.CreateFeed(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.ClaimDueFeeds(ctx, now, 0, 10); marsad.ErrorCode(err) != marsad.EINVALID {
+		t.Errorf("zero lease: %v, want invalid", err)
+	}
+
+	// Both claim in small bites at once until nothing is due.
+	claimed := make([]map[int64]bool, 2)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for i, db := range []*DB{a, b} {
+		claimed[i] = map[int64]bool{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := db.ClaimDueFeeds(ctx, now, 10*time.Minute, 7)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				for _, f := range got {
+					if !f.NextPoll.Equal(now.Add(10*time.Minute)) || f.Source != "s" {
+						errs <- fmt.Errorf("claimed feed %+v", f)
+						return
+					}
+					claimed[i][f.ID] = true
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for id := range claimed[0] {
+		if claimed[1][id] {
+			t.Errorf("feed %d claimed by both", id)
+		}
+	}
+	if got := len(claimed[0]) + len(claimed[1]); got != n-n/4 {
+		t.Errorf("%d feeds claimed, want the %d due ones", got, n-n/4)
+	}
+	// Within the lease nothing is due; after it, everything is.
+	if got, _ := a.ClaimDueFeeds(ctx, now.Add(9*time.Minute), time.Minute, 0); len(got) != 0 {
+		t.Errorf("%d feeds claimed again within the lease", len(got))
+	}
+	if got, _ := b.ClaimDueFeeds(ctx, now.Add(2*time.Hour), time.Minute, 0); len(got) != n {
+		t.Errorf("%d feeds due after every lease and next poll, want %d", len(got), n)
 	}
 }
