@@ -77,33 +77,15 @@ type Poller struct {
 
 // NewPoller returns a poller over store, handing items to ing.
 func NewPoller(store Store, ing Ingester, client *fetch.Client, opts Options) *Poller {
-	if opts.MinInterval <= 0 {
-		opts.MinInterval = 2 * time.Minute
-	}
-	if opts.MaxInterval <= 0 {
-		opts.MaxInterval = 2 * time.Hour
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 24 * time.Hour
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = 32
-	}
-	if opts.PageWorkers <= 0 {
-		opts.PageWorkers = 4
-	}
-	if opts.ChunkItems <= 0 {
-		opts.ChunkItems = 200
-	}
-	if opts.Lease <= 0 {
-		opts.Lease = 15 * time.Minute
-	}
-	if opts.Tick <= 0 {
-		opts.Tick = 5 * time.Second
-	}
-	if opts.StoreRetry <= 0 {
-		opts.StoreRetry = 30 * time.Second
-	}
+	orDefault(&opts.MinInterval, 2*time.Minute)
+	orDefault(&opts.MaxInterval, 2*time.Hour)
+	orDefault(&opts.MaxBackoff, 24*time.Hour)
+	orDefault(&opts.Workers, 32)
+	orDefault(&opts.PageWorkers, 4)
+	orDefault(&opts.ChunkItems, 200)
+	orDefault(&opts.Lease, 15*time.Minute)
+	orDefault(&opts.Tick, 5*time.Second)
+	orDefault(&opts.StoreRetry, 30*time.Second)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -111,6 +93,13 @@ func NewPoller(store Store, ing Ingester, client *fetch.Client, opts Options) *P
 		opts.Now = time.Now
 	}
 	return &Poller{store: store, ingest: ing, client: client, opts: opts, log: opts.Logger}
+}
+
+// orDefault sets an option left at zero (or below) to its default.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // PassStats counts what one pass (or one round of Run) did.

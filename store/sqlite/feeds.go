@@ -15,7 +15,7 @@ const feedColumns = `f.id, f.url, f.site_url, f.title, f.source_id, s.key, s.nam
 	f.created, f.last_polled, f.last_success, f.last_error, f.last_error_at, f.error_count, f.next_poll,
 	f.interval_seconds, f.items_seen`
 
-func scanFeed(sc interface{ Scan(...any) error }) (*marsad.Feed, error) {
+func scanFeed(sc rowScanner) (*marsad.Feed, error) {
 	var f marsad.Feed
 	var created, polled, success, errAt, next, interval int64
 	if err := sc.Scan(&f.ID, &f.URL, &f.SiteURL, &f.Title, &f.SourceID, &f.Source, &f.SourceName, &f.ETag,
@@ -220,17 +220,11 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Durat
 	if err != nil {
 		return nil, fmt.Errorf("claim due feeds: %w", err)
 	}
-	var ids []any
-	for rows.Next() {
+	ids, err := collect(rows, func(sc rowScanner) (any, error) {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("claim due feeds: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return id, sc.Scan(&id)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("claim due feeds: %w", err)
 	}
 	var out []*marsad.Feed
@@ -241,23 +235,30 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Durat
 		if err != nil {
 			return nil, fmt.Errorf("claim due feeds: %w", err)
 		}
-		for rows.Next() {
-			f, err := scanFeed(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("claim due feeds: %w", err)
-			}
-			out = append(out, f)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		feeds, err := collect(rows, scanFeed)
+		if err != nil {
 			return nil, fmt.Errorf("claim due feeds: %w", err)
 		}
+		out = append(out, feeds...)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("claim due feeds: %w", err)
 	}
 	return out, nil
+}
+
+// collect reads every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // feedItemChunk keeps IN lists and multi-row inserts under the bound
