@@ -116,7 +116,8 @@ type HomePage struct {
 	Total    int // stories in the latest list
 	Source   *marsad.Source
 	Tag      *Tag
-	Articles int // articles in the archive
+	Articles int              // articles in the archive
+	Sources  []*marsad.Source // every outlet by name, for the filter
 }
 
 // pageArg checks a 1-based page number.
@@ -146,6 +147,10 @@ func (p *Pages) Home(ctx context.Context, q HomeQuery) (*HomePage, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, src := range outlets {
+		out.Sources = append(out.Sources, src)
+	}
+	slices.SortFunc(out.Sources, func(a, b *marsad.Source) int { return cmp.Compare(a.Name, b.Name) })
 	if q.Source != "" {
 		if out.Source = outlets[q.Source]; out.Source == nil {
 			return nil, marsad.Errorf(marsad.ENOTFOUND, "لا مصدر بالمفتاح %q.", q.Source)

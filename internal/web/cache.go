@@ -15,38 +15,67 @@ import (
 // response is a rendered page, compressed both ways once, with its
 // validator: what the cache keeps and what every hit sends.
 type response struct {
-	status  int
-	ctype   string
-	body    []byte
-	gz      []byte
-	br      []byte
-	etag    string
-	version int64     // data version it was computed at
-	made    time.Time // relative times ("منذ ٣ ساعات") age with it
-	key     string
+	status int
+	ctype  string
+	body   []byte
+	// gz and br are compressed when a client first asks for them: a page
+	// read only by browsers (br) never pays for gzip.
+	gzOnce, brOnce sync.Once
+	gz, br         []byte
+	etag           string
+	version        int64     // data version it was computed at
+	made           time.Time // relative times ("منذ ٣ ساعات") age with it
+	key            string
 }
 
-func (r *response) size() int { return len(r.body) + len(r.gz) + len(r.br) + len(r.key) + 200 }
+// size is what the cache counts for r: the text and, at most, both
+// compressed forms (about a third of it each).
+func (r *response) size() int { return len(r.body)*5/3 + len(r.key) + 200 }
 
-// newResponse compresses body and computes its ETag.
+// minCompress is the smallest body worth compressing.
+const minCompress = 512
+
+// Compression levels: brotli 4 and gzip 6 give most of their best ratio
+// on a page of Arabic text at a fraction of the time of the top levels;
+// each page is compressed once, on its first request.
+const brotliLevel, gzipLevel = 4, 6
+
+// newResponse computes body's ETag; compression waits for a client.
 func newResponse(status int, ctype string, body []byte, version int64, now time.Time) *response {
 	h := fnv.New64a()
 	h.Write(body)
-	r := &response{status: status, ctype: ctype, body: body, version: version, made: now,
+	return &response{status: status, ctype: ctype, body: body, version: version, made: now,
 		etag: fmt.Sprintf(`"%016x"`, h.Sum64())}
-	if len(body) >= 512 {
+}
+
+// brotli returns the body compressed with brotli, nil when not worth it.
+func (r *response) brotli() []byte {
+	r.brOnce.Do(func() {
+		if len(r.body) < minCompress {
+			return
+		}
 		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed+5)
-		zw.Write(body)
-		zw.Close()
-		r.gz = bytes.Clone(b.Bytes())
-		b.Reset()
-		bw := brotli.NewWriterLevel(&b, 6)
-		bw.Write(body)
-		bw.Close()
-		r.br = bytes.Clone(b.Bytes())
-	}
-	return r
+		w := brotli.NewWriterLevel(&b, brotliLevel)
+		w.Write(r.body)
+		w.Close()
+		r.br = b.Bytes()
+	})
+	return r.br
+}
+
+// gzip returns the body compressed with gzip, nil when not worth it.
+func (r *response) gzip() []byte {
+	r.gzOnce.Do(func() {
+		if len(r.body) < minCompress {
+			return
+		}
+		var b bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&b, gzipLevel)
+		w.Write(r.body)
+		w.Close()
+		r.gz = b.Bytes()
+	})
+	return r.gz
 }
 
 // pageCache keeps rendered pages for as long as the store has not changed

@@ -59,8 +59,7 @@ func describe(text string) string {
 
 type homeData struct {
 	*app.HomePage
-	Outlets []app.Outlet
-	Pager   pager
+	Pager pager
 }
 
 func (s *Server) home(r *http.Request) (*view, error) {
@@ -73,9 +72,8 @@ func (s *Server) home(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	outlets, err := s.pages.Outlets(r.Context())
-	if err != nil {
-		return nil, err
+	if page > h.Pages {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "the home page has %d pages", h.Pages)
 	}
 	title, path := "مرصد — أبرز القصص في الأخبار العربية", withPage("/", page)
 	if h.Source != nil {
@@ -87,7 +85,7 @@ func (s *Server) home(r *http.Request) (*view, error) {
 	}
 	return &view{name: "home.html", status: http.StatusOK, title: title, path: path,
 		desc:  "كل قصة مرة واحدة مع كل من غطّاها: أبرز القصص وآخرها من المصادر العربية التي يتابعها مرصد.",
-		data:  homeData{HomePage: h, Outlets: outlets, Pager: pagerOf(r, h.Page, h.Pages)},
+		data:  homeData{HomePage: h, Pager: pagerOf(r, h.Page, h.Pages)},
 		query: ""}, nil
 }
 
@@ -150,6 +148,9 @@ func (s *Server) tag(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
+	if page > t.Pages {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "tag %q has %d pages", name, t.Pages)
+	}
 	return &view{name: "tag.html", status: http.StatusOK, title: balanceBidi(t.Tag.Name) + " — مرصد",
 		path: withPage("/tags/"+pathEscape(name), page), desc: describe("آخر الأخبار عن " + t.Tag.Name),
 		data: tagData{TagPage: t, Pager: pagerOf(r, page, t.Pages)}}, nil
@@ -178,6 +179,9 @@ func (s *Server) source(r *http.Request) (*view, error) {
 	sp, err := s.pages.Source(r.Context(), key, page)
 	if err != nil {
 		return nil, err
+	}
+	if page > sp.Pages {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "source %q has %d pages", key, sp.Pages)
 	}
 	return &view{name: "source.html", status: http.StatusOK, title: balanceBidi(sp.Outlet.Source.Name) + " — مرصد",
 		path: withPage("/sources/"+pathEscape(key), page), desc: describe("آخر ما نشره " + sp.Outlet.Source.Name + " وحال خلاصاته."),

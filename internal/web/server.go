@@ -81,6 +81,11 @@ type Server struct {
 	verMu   sync.Mutex
 	verAt   time.Time
 	version int64
+
+	// The notice's status, computed once per data version.
+	statusMu  sync.Mutex
+	statusVer int64
+	status    *app.Status
 }
 
 // New returns a Server showing pages from pages, with the cache checked
@@ -215,6 +220,23 @@ func (s *Server) dataVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
+// statusAt returns the store's status for the notice, computed once per
+// data version (nil when it cannot be read: the page shows without it).
+func (s *Server) statusAt(ctx context.Context, version int64) *app.Status {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	if s.status != nil && s.statusVer == version && version != 0 {
+		return s.status
+	}
+	st, err := s.pages.Status(ctx)
+	if err != nil {
+		s.log.Error("status", "err", err)
+		return nil
+	}
+	s.status, s.statusVer = st, version
+	return st
+}
+
 // view is what a handler computed: a template and its data.
 type view struct {
 	name   string
@@ -278,7 +300,7 @@ func (s *Server) render(r *http.Request, f format, v *view, version int64) *resp
 		lay.OGType = "article"
 	}
 	lay.Canonical = s.baseURL(r) + v.path
-	if st, err := s.pages.Status(r.Context()); err == nil && st.Notice() {
+	if st := s.statusAt(r.Context(), version); st != nil && st.Notice() {
 		lay.Notice = st
 	}
 	t, err := s.tmpl.Clone()
@@ -315,11 +337,11 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, resp *response, ca
 		return
 	}
 	body := resp.body
-	switch enc := r.Header.Get("Accept-Encoding"); {
-	case resp.br != nil && acceptsEncoding(enc, "br"):
+	enc := r.Header.Get("Accept-Encoding")
+	if acceptsEncoding(enc, "br") && resp.brotli() != nil {
 		h.Set("Content-Encoding", "br")
 		body = resp.br
-	case resp.gz != nil && acceptsEncoding(enc, "gzip"):
+	} else if acceptsEncoding(enc, "gzip") && resp.gzip() != nil {
 		h.Set("Content-Encoding", "gzip")
 		body = resp.gz
 	}

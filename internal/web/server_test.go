@@ -127,6 +127,7 @@ func TestPages(t *testing.T) {
 		{"too many OR branches", "/search?q=" + url.QueryEscape(strings.Repeat("غزة OR ", 12)+"قطر"), 400, []string{"بدائل"}, nil},
 		{"a page beyond the bound", "/search?q=" + url.QueryEscape("قطر") + "&page=4611686018427387904", 400, []string{"رقم الصفحة"}, nil},
 		{"a page beyond the bound on the home page", "/?page=99999999999999999999", 400, []string{"رقم الصفحة"}, nil},
+		{"a page past the last one", "/?page=7", 404, []string{"لم نجد"}, nil},
 		{"article page", "/articles/" + itoa(ids[0]), 200,
 			[]string{"<bdi>بلينكن يبحث", `<a href="https://cnn.example/a" rel="noopener nofollow">`, "CNN Arabic",
 				"أجرى وزير الخارجية", "وشدد الوزيران", "كلمات دلالية", "<bdi>قطر</bdi>", `datetime="2024-09-11T09:00:00Z"`,
