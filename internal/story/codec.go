@@ -26,7 +26,11 @@ func (st *State) MarshalBinary() ([]byte, error) {
 	b := []byte{stateVersion}
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(st.TitleSim))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(st.Mass))
-	b = binary.AppendVarint(b, unixOrZero(st.At))
+	var at int64 // 0: not decayed yet
+	if !st.At.IsZero() {
+		at = st.At.Unix()
+	}
+	b = binary.AppendVarint(b, at)
 	b = AppendVector(b, st.Centroid)
 	b = binary.AppendUvarint(b, uint64(len(st.Members)))
 	for _, m := range st.Members {
@@ -50,7 +54,9 @@ func (st *State) UnmarshalBinary(b []byte) error {
 	if k <= 0 {
 		return errCorruptState
 	}
-	st.At = timeOrZero(at)
+	if st.At = (time.Time{}); at != 0 {
+		st.At = time.Unix(at, 0).UTC()
+	}
 	v, rest, err := ReadVector(b[k:])
 	if err != nil {
 		return err
@@ -61,7 +67,10 @@ func (st *State) UnmarshalBinary(b []byte) error {
 		return errCorruptState
 	}
 	rest = rest[k:]
-	st.Members = make([]Member, n)
+	st.Members = nil
+	if n > 0 {
+		st.Members = make([]Member, n)
+	}
 	for i := range st.Members {
 		id, k1 := binary.Varint(rest)
 		if k1 <= 0 {
@@ -110,18 +119,4 @@ func StateOf(r *marsad.StoryRecord) (st *State, ok bool, err error) {
 		return nil, false, fmt.Errorf("story %d: %w", r.ID, err)
 	}
 	return st, true, nil
-}
-
-func unixOrZero(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
-}
-
-func timeOrZero(sec int64) time.Time {
-	if sec == 0 {
-		return time.Time{}
-	}
-	return time.Unix(sec, 0).UTC()
 }

@@ -89,20 +89,11 @@ func (x *storyTx) Checkpoint(ctx context.Context, key string) ([]byte, int64, er
 // CountedSince implements marsad.StoryTx through the partial index on
 // story_gen.
 func (x *storyTx) CountedSince(ctx context.Context, gen int64) ([]int64, error) {
-	rows, err := x.tx.QueryContext(ctx, `SELECT id FROM articles WHERE story_gen > ? ORDER BY id`, max(gen, 0))
+	ids, err := queryIDs(ctx, x.tx, `SELECT id FROM articles WHERE story_gen > ? ORDER BY id`, max(gen, 0))
 	if err != nil {
 		return nil, fmt.Errorf("counted since %d: %w", gen, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("counted since %d: %w", gen, err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // NextStoryID implements marsad.StoryTx.

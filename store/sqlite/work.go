@@ -45,21 +45,12 @@ func (db *DB) OwedArticles(ctx context.Context, stage string, after int64, limit
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT article_id FROM stage_work WHERE stage = ? AND article_id > ?
+	ids, err := queryIDs(ctx, db.db, `SELECT article_id FROM stage_work WHERE stage = ? AND article_id > ?
 		ORDER BY article_id LIMIT ?`, stage, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("owed articles of %s: %w", stage, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("owed articles of %s: %w", stage, err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // OwedCounts implements marsad.WorkService.
@@ -111,6 +102,26 @@ func oweAgain(ctx context.Context, q execQuerier, stage string) error {
 		return fmt.Errorf("owe again %s: %w", stage, err)
 	}
 	return nil
+}
+
+// queryIDs runs a query of one int64 column and returns its values.
+func queryIDs(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // owed returns which of ids stage still owes, inside tx.
