@@ -41,7 +41,8 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			if err != nil {
 				return fmt.Errorf("--tz %s: %w", zone, err)
 			}
-			pages := marsadapp.NewPages(db, an, runtime.NumCPU())
+			// Half the cores for searches at most: page views keep the rest.
+			pages := marsadapp.NewPages(db, an, max(1, runtime.NumCPU()/2))
 			srv, err := web.New(pages, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL})
 			if err != nil {
 				return err
