@@ -229,3 +229,53 @@ func TestSearchGroupsByStoryAndResolvesOutletNames(t *testing.T) {
 		t.Errorf("page past the bound: %v, want invalid", err)
 	}
 }
+
+func TestNoticeSaysWhatIsFollowedAndWhenTheNetworkIsDown(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "notice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pages := app.NewPages(db, analyzer.New(), 1)
+	reached := time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC)
+	var ids []int64
+	for _, f := range []*marsad.Feed{
+		{URL: "https://a.example/rss", Source: "a", SourceName: "صحيفة أ"},
+		{URL: "https://b.example/rss", Source: "b", SourceName: "Outlet B"},
+	} {
+		if err := db.CreateFeed(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, f.ID)
+		if _, err := db.UpdateFeed(ctx, f.ID, marsad.FeedUpdate{LastSuccess: &reached}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := pages.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Notice() || st.NetworkDown || len(st.Outlets) != 2 || !st.Outlets[0].LastReached.Equal(reached) {
+		t.Fatalf("first run: %+v", st)
+	}
+	// Both feeds fail in one pass: the network, not the outlets.
+	for i, id := range ids {
+		at := reached.Add(time.Hour + time.Duration(i)*time.Minute)
+		msg, n := "dial tcp: network is unreachable", 1
+		if _, err := db.UpdateFeed(ctx, id, marsad.FeedUpdate{LastError: &msg, LastErrorAt: &at, ErrorCount: &n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err = pages.Status(ctx); err != nil || !st.NetworkDown || !st.LastReached.Equal(reached) {
+		t.Fatalf("outage: %+v %v", st, err)
+	}
+	// One feed comes back: no outage.
+	back := reached.Add(2 * time.Hour)
+	if _, err := db.UpdateFeed(ctx, ids[0], marsad.FeedUpdate{LastSuccess: &back}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = pages.Status(ctx); err != nil || st.NetworkDown {
+		t.Fatalf("after one feed came back: %+v %v", st, err)
+	}
+}
