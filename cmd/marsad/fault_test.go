@@ -180,7 +180,7 @@ func TestImportKilledAtRandomMomentsEndsAsACleanImport(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			if attempt >= 3 { // then let it finish
+			if attempt >= 2 { // then let it finish
 				if err := <-done; err != nil {
 					t.Fatalf("import %s: %v\n%s", f, err, out.String())
 				}

@@ -41,6 +41,17 @@ func (d *DocFreq) Add(keys []uint64) {
 	d.n++
 }
 
+// Remove uncounts one document counted by Add with the same features (a
+// placement that was not saved).
+func (d *DocFreq) Remove(keys []uint64) {
+	for _, k := range keys {
+		a, b := slots(k)
+		d.rows[0][a]--
+		d.rows[1][b]--
+	}
+	d.n--
+}
+
 // N is the number of documents counted.
 func (d *DocFreq) N() int64 { return d.n }
 

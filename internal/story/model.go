@@ -236,23 +236,37 @@ func (m *Model) DocFreq() *DocFreq { return m.df }
 // on the batch size (ant_multisource, 12–15 April: mean B-cubed F1 0.835
 // in batches of 100, 0.80 of 200, 0.78 of 500, the import's default).
 func (m *Model) Observe(docs []*Doc) {
-	keys := m.keys[:0] // reused: the stage calls this once per article
 	for _, d := range docs {
-		keys = keys[:0]
-		salt := categorySalt(d.Category)
-		for _, t := range m.feat(d) {
-			k := t.K
-			keys = append(keys, k)
-			if salt != 0 {
-				keys = append(keys, k^salt)
-			}
-		}
+		m.df.Add(m.dfKeys(d))
+	}
+}
+
+// Forget uncounts docs that Observe counted, for a batch whose placement
+// was not saved: the stage keeps its document frequencies instead of
+// recounting the archive.
+func (m *Model) Forget(docs []*Doc) {
+	for _, d := range docs {
+		m.df.Remove(m.dfKeys(d))
+	}
+}
+
+// dfKeys returns the features a document counts for (its terms, and with
+// a section each term salted by it), in a buffer reused by the next call.
+func (m *Model) dfKeys(d *Doc) []uint64 {
+	keys := m.keys[:0] // reused: the stage calls this once per article
+	salt := categorySalt(d.Category)
+	for _, t := range m.feat(d) {
+		k := t.K
+		keys = append(keys, k)
 		if salt != 0 {
-			keys = append(keys, salt)
+			keys = append(keys, k^salt)
 		}
-		m.df.Add(keys)
+	}
+	if salt != 0 {
+		keys = append(keys, salt)
 	}
 	m.keys = keys
+	return keys
 }
 
 // Vector returns the weighted unit vector of a document.

@@ -43,6 +43,12 @@ type Stage struct {
 	m       *Model
 	gen     int64
 	sinceCk int // articles counted since the stored checkpoint
+	// dfAt is the generation m's document frequencies hold exactly (-1
+	// while a placement is not saved yet): another writer's articles can
+	// then be added to them instead of recounting since the checkpoint.
+	dfAt int64
+	// stale says m's stories hold a placement that was not saved.
+	stale bool
 }
 
 // NewStage returns the story stage.
@@ -119,8 +125,10 @@ func (s *Stage) run(ctx context.Context, docs []*Doc, count bool) error {
 			}
 			if stale {
 				// Another writer changed the stories after the snapshot:
-				// the model is rebuilt and the batch placed under the lock.
-				s.m = nil
+				// what the batch counted is taken back, the model reloaded
+				// and the batch placed again under the lock.
+				s.m.Forget(b.observed)
+				s.dfAt, s.stale = b.gen, true
 				if b, err = s.plan(ctx, tx, docs, count); err != nil {
 					return err
 				}
@@ -139,8 +147,9 @@ func (s *Stage) run(ctx context.Context, docs []*Doc, count bool) error {
 type batch struct {
 	gen     int64 // store generation the model was read at
 	ch      *marsad.StoryChanges
-	done    []int64 // the owed docs placed
-	counted int
+	done     []int64 // the owed docs placed
+	counted  int
+	observed []*Doc // counted into the document frequencies by this plan
 }
 
 // plan brings the model up to date with tx's snapshot, loads what docs
@@ -177,6 +186,12 @@ func (s *Stage) plan(ctx context.Context, tx marsad.StoryTx, docs []*Doc, count 
 	}
 	if err := s.cover(ctx, tx, docs); err != nil {
 		return nil, err
+	}
+	s.dfAt = -1
+	for _, d := range docs {
+		if fresh[d.ID] {
+			b.observed = append(b.observed, d)
+		}
 	}
 	if err := s.place(ctx, tx, docs, fresh); err != nil {
 		return nil, err
@@ -235,7 +250,7 @@ func (s *Stage) commit(ctx context.Context, tx marsad.StoryTx, b *batch) error {
 	if err != nil {
 		return err
 	}
-	s.gen = gen
+	s.gen, s.dfAt = gen, gen
 	s.sinceCk += b.counted
 	if b.ch.Checkpoint != nil {
 		s.sinceCk = 0
@@ -253,7 +268,27 @@ func (s *Stage) sync(ctx context.Context, tx marsad.StoryTx) error {
 	if err != nil {
 		return err
 	}
-	if s.m != nil && gen == s.gen {
+	if s.m != nil && gen == s.gen && !s.stale {
+		return nil
+	}
+	s.stale = false
+	next, err := tx.NextStoryID(ctx)
+	if err != nil {
+		return err
+	}
+	if s.m != nil && s.dfAt == s.gen {
+		// The frequencies are exact at s.gen: add what other writers
+		// counted since, and reload the stories (cover does, lazily).
+		ids, err := tx.CountedSince(ctx, s.gen)
+		if err != nil {
+			return err
+		}
+		m := NewModel(s.p, s.m.DocFreq(), next)
+		if err := s.recount(ctx, m, ids); err != nil {
+			return err
+		}
+		s.m, s.gen, s.dfAt = m, gen, gen
+		s.sinceCk += len(ids)
 		return nil
 	}
 	blob, ckGen, err := tx.Checkpoint(ctx, docFreqKey)
@@ -267,15 +302,20 @@ func (s *Stage) sync(ctx context.Context, tx marsad.StoryTx) error {
 			return fmt.Errorf("document frequencies: %w", err)
 		}
 	}
-	next, err := tx.NextStoryID(ctx)
-	if err != nil {
-		return err
-	}
 	ids, err := tx.CountedSince(ctx, ckGen)
 	if err != nil {
 		return err
 	}
 	m := NewModel(s.p, df, next)
+	if err := s.recount(ctx, m, ids); err != nil {
+		return err
+	}
+	s.m, s.gen, s.dfAt, s.sinceCk = m, gen, gen, len(ids)
+	return nil
+}
+
+// recount counts the stored articles ids into m's document frequencies.
+func (s *Stage) recount(ctx context.Context, m *Model, ids []int64) error {
 	for start := 0; start < len(ids); start += recountBatch {
 		chunk := ids[start:min(len(ids), start+recountBatch)]
 		list, _, err := s.store.FindArticles(ctx, marsad.ArticleFilter{IDs: chunk, Limit: len(chunk)})
@@ -284,7 +324,6 @@ func (s *Stage) sync(ctx context.Context, tx marsad.StoryTx) error {
 		}
 		m.Observe(s.docs(list))
 	}
-	s.m, s.gen, s.sinceCk = m, gen, len(ids)
 	return nil
 }
 
