@@ -145,8 +145,8 @@ func (s *Stage) run(ctx context.Context, docs []*Doc, count bool) error {
 
 // batch is a batch placed in memory, ready to be saved.
 type batch struct {
-	gen     int64 // store generation the model was read at
-	ch      *marsad.StoryChanges
+	gen      int64 // store generation the model was read at
+	ch       *marsad.StoryChanges
 	done     []int64 // the owed docs placed
 	counted  int
 	observed []*Doc // counted into the document frequencies by this plan
