@@ -11,6 +11,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/api"
 	marsadapp "github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/config"
 	"github.com/marsad/marsad/internal/feeds"
@@ -18,7 +19,7 @@ import (
 )
 
 func (a *cli) serveCmd() *cobra.Command {
-	var addr, zone, digits, baseURL string
+	var addr, zone, digits, baseURL, apiToken string
 	var noPoll bool
 	var net netFlags
 	cmd := &cobra.Command{
@@ -47,9 +48,16 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			if err != nil {
 				return err
 			}
+			// One batcher for every door of this process (the poller, the
+			// API's POST): their small batches are committed together.
+			b, wait := a.newBatcher(ctx, db)
+			apiSrv := api.New(pages, db, b, api.Options{Token: apiToken, BaseURL: baseURL, Log: a.log})
+			for _, pattern := range api.Routes() {
+				srv.Mount(pattern, apiSrv)
+			}
 			pollDone := make(chan error, 1)
 			if noPoll {
-				pollDone <- nil
+				go func() { pollDone <- wait() }()
 			} else {
 				_, total, err := db.FindFeeds(ctx, marsad.FeedFilter{Limit: 1})
 				if err != nil {
@@ -66,7 +74,6 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					}
 					a.log.Info("first start: following the built-in outlets", "feeds", n)
 				}
-				b, wait := a.newBatcher(ctx, db)
 				poller := feeds.NewPoller(db, b, a.newFetchClient(net), feeds.Options{Logger: a.log})
 				go func() {
 					err := poller.Run(ctx)
@@ -89,6 +96,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 	a.cfg.String(cmd.Flags(), &zone, "tz", "MARSAD_TZ", "Asia/Riyadh", "readers' time zone for dates on the pages")
 	a.cfg.String(cmd.Flags(), &digits, "digits", "MARSAD_DIGITS", "latn", "digits on the pages: latn (123) or arab (١٢٣); readers can switch")
 	a.cfg.String(cmd.Flags(), &baseURL, "base-url", "MARSAD_BASE_URL", "", "public address of the site for canonical links, e.g. https://marsad.example")
+	a.cfg.String(cmd.Flags(), &apiToken, "api-token", "MARSAD_API_TOKEN", "", "token that allows POST /api/v1/articles (Authorization: Bearer TOKEN); empty: ingest by API is off")
 	a.cfg.Bool(cmd.Flags(), &noPoll, "no-poll", "MARSAD_NO_POLL", false, "serve only; do not poll feeds")
 	net.register(&a.cfg, cmd)
 	return cmd

@@ -168,6 +168,11 @@ func (s *Server) loadStatic() error {
 	return nil
 }
 
+// Mount serves h under pattern beside the pages (the JSON API and the
+// feeds out of internal/api, the operators' endpoints): one listener, the
+// same security headers.
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
 // ServeHTTP implements http.Handler with security headers on every answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
