@@ -15,6 +15,7 @@ import (
 	marsadapp "github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/config"
 	"github.com/marsad/marsad/internal/feeds"
+	"github.com/marsad/marsad/internal/ops"
 	"github.com/marsad/marsad/internal/web"
 )
 
@@ -51,7 +52,8 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			// One batcher for every door of this process (the poller, the
 			// API's POST): their small batches are committed together.
 			b, wait := a.newBatcher(ctx, db)
-			apiSrv := api.New(pages, db, b, api.Options{Token: apiToken, BaseURL: baseURL, Log: a.log})
+			metrics := ops.New(db, a.log, marsadapp.AnalyzerVersionKey, fmt.Sprint(analyzer.Version))
+			apiSrv := api.New(pages, db, metrics.Door("api", b), api.Options{Token: apiToken, BaseURL: baseURL, Log: a.log})
 			for _, pattern := range api.Routes() {
 				srv.Mount(pattern, apiSrv)
 			}
@@ -74,7 +76,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					}
 					a.log.Info("first start: following the built-in outlets", "feeds", n)
 				}
-				poller := feeds.NewPoller(db, b, a.newFetchClient(net), feeds.Options{Logger: a.log})
+				poller := feeds.NewPoller(db, metrics.Door("feed", b), a.newFetchClient(net), feeds.Options{Logger: a.log, OnPoll: metrics.Polled})
 				go func() {
 					err := poller.Run(ctx)
 					if berr := wait(); err == nil || errors.Is(err, context.Canceled) {
@@ -84,7 +86,11 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 				}()
 			}
 			a.log.Info("serving", "addr", "http://"+addr, "store", a.cfg.Store(), "polling", !noPoll)
-			err = srv.ListenAndServe(ctx, addr)
+			go func() {
+				<-ctx.Done()
+				metrics.Drain()
+			}()
+			err = web.Serve(ctx, addr, metrics.Handler(srv))
 			cancel()
 			if perr := <-pollDone; perr != nil && !errors.Is(perr, context.Canceled) && err == nil {
 				err = perr

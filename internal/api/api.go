@@ -22,6 +22,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/app"
+	"github.com/marsad/marsad/internal/ops"
 	"github.com/marsad/marsad/internal/pipeline"
 )
 
@@ -66,9 +67,6 @@ type Server struct {
 	verMu sync.Mutex
 	verAt time.Time
 	ver   int64
-	// Observe, when set, is told of each answer: its route pattern, status
-	// and duration (the /metrics layer sets it).
-	Observe func(route string, status int, d time.Duration)
 }
 
 // Defaults of list sizes.
@@ -127,25 +125,7 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(sw, r)
-	if s.Observe != nil {
-		// The mux sets r.Pattern on the request it routed.
-		s.Observe(r.Pattern, sw.status, time.Since(start))
-	}
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // statusOf maps the root package's error codes to HTTP statuses: the one
 // place where they are.
@@ -184,7 +164,7 @@ const (
 func (s *Server) errorBody(r *http.Request, err error) (int, []byte) {
 	code := marsad.ErrorCode(err)
 	if code == marsad.EINTERNAL && !errors.Is(err, context.Canceled) {
-		s.opt.Log.Error("api request failed", "path", r.URL.Path, "err", err)
+		s.opt.Log.Error("api request failed", "request_id", ops.RequestID(r.Context()), "path", r.URL.Path, "err", err)
 	}
 	body, _ := json.Marshal(Error{Code: code, Message: marsad.ErrorMessage(err)})
 	return statusOf(code), append(body, '\n')

@@ -64,6 +64,9 @@ type Options struct {
 	SkipPages bool
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// OnPoll, when set, is told each poll's outcome: ok, not_modified,
+	// failed, unreachable (a network failure) or stopped (metrics).
+	OnPoll func(outcome string)
 }
 
 // Poller polls due feeds and ingests their new items.
@@ -411,6 +414,11 @@ func (p *Poller) pollFeed(ctx context.Context, f *marsad.Feed, r *round) {
 	}
 	r.fetched(host, fail, network)
 	if fail != nil {
+		if network {
+			p.onPoll("unreachable")
+		} else {
+			p.onPoll("failed")
+		}
 		return // the round records it and finishes the feed
 	}
 	var st PassStats
@@ -418,13 +426,26 @@ func (p *Poller) pollFeed(ctx context.Context, f *marsad.Feed, r *round) {
 	switch {
 	case err == nil:
 		st.OK = 1
+		if resp.NotModified {
+			p.onPoll("not_modified")
+		} else {
+			p.onPoll("ok")
+		}
 	case errors.Is(err, ErrStore) && ctx.Err() == nil:
 		r.s.stop(err)
 		st.Stopped = 1
+		p.onPoll("stopped")
 	default:
 		st.Stopped = 1
+		p.onPoll("stopped")
 	}
 	r.finish(st)
+}
+
+func (p *Poller) onPoll(outcome string) {
+	if p.opts.OnPoll != nil {
+		p.opts.OnPoll(outcome)
+	}
 }
 
 // fetchFeed fetches and parses a feed's document. fail is nil on success
