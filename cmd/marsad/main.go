@@ -82,6 +82,7 @@ func (a *cli) rootCmd() *cobra.Command {
 		(*cli).extractCmd,
 		(*cli).feedsCmd,
 		(*cli).importCmd,
+		(*cli).migrateCmd,
 		(*cli).pollCmd,
 		(*cli).reindexCmd,
 		(*cli).searchCmd,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,6 +11,7 @@ import (
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/pipeline"
+	"github.com/marsad/marsad/store/postgres"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
@@ -32,8 +34,11 @@ func (a *cli) openStore(ctx context.Context) (marsad.Store, error) {
 // command that repairs it (reindex).
 func (a *cli) openStoreUnchecked(ctx context.Context) (marsad.Store, error) {
 	if a.cfg.DatabaseURL != "" {
-		return nil, marsad.Errorf(marsad.EINVALID, "--database-url %s: this marsad has no PostgreSQL store yet; use --db FILE",
-			a.cfg.Store())
+		db, err := postgres.Open(ctx, a.cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", a.cfg.Store(), err)
+		}
+		return db, nil
 	}
 	return sqlite.Open(ctx, a.cfg.DBPath)
 }

@@ -1,0 +1,344 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/marsad/marsad"
+)
+
+// articleColumns is the column list read by scanArticle, in order.
+const articleColumns = `a.id, a.url, a.source_id, s.key, s.name, a.external_id, a.title, a.summary,
+	a.body, a.html, a.author, a.category, a.lang, a.tags, a.published, a.fetched, a.content_hash,
+	coalesce(a.canonical_id, 0), coalesce(a.story_id, 0), a.published_claimed`
+
+// articleHeadColumns reads the same columns with the text left empty
+// (ArticleFilter.NoText): a list never reads a body out of line.
+var articleHeadColumns = strings.NewReplacer("a.summary", "''", "a.body", "''", "a.html", "''").Replace(articleColumns)
+
+func scanArticle(r pgx.Row, extra ...any) (*marsad.Article, error) {
+	var a marsad.Article
+	var published, fetched, hash, claimed int64
+	dest := append([]any{&a.ID, &a.URL, &a.SourceID, &a.Source, &a.SourceName, &a.ExternalID,
+		&a.Title, &a.Summary, &a.Body, &a.HTML, &a.Author, &a.Category, &a.Lang, &a.Tags,
+		&published, &fetched, &hash, &a.CanonicalID, &a.StoryID, &claimed}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.Published, a.Fetched = timeOrZero(published), timeOrZero(fetched)
+	a.PublishedClaimed = timeOrZero(claimed)
+	a.ContentHash = uint64(hash)
+	if a.Tags == nil {
+		a.Tags = []string{}
+	}
+	return &a, nil
+}
+
+// collectArticles reads every row of rows as an article.
+func collectArticles(rows pgx.Rows, err error) ([]*marsad.Article, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*marsad.Article, error) { return scanArticle(r) })
+}
+
+// FindArticleByID returns one article. ENOTFOUND if there is none.
+func (db *DB) FindArticleByID(ctx context.Context, id int64) (*marsad.Article, error) {
+	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{ID: &id, Limit: 1})
+	if err != nil {
+		return nil, err
+	} else if len(list) == 0 {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no article with id %d", id)
+	}
+	return list[0], nil
+}
+
+// FindArticleByURL returns the article stored under this canonical URL.
+// ENOTFOUND if there is none.
+func (db *DB) FindArticleByURL(ctx context.Context, url string) (*marsad.Article, error) {
+	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{URL: &url, Limit: 1})
+	if err != nil {
+		return nil, err
+	} else if len(list) == 0 {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no article with url %s", url)
+	}
+	return list[0], nil
+}
+
+// maxFilterIDs bounds ArticleFilter.IDs, as in store/sqlite.
+const maxFilterIDs = 1000
+
+// args collects the bound values of a statement and names their
+// placeholders ($1, $2 …).
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+// FindArticles returns the articles matching f and the total count of
+// matches (ignoring Offset and Limit).
+func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*marsad.Article, int, error) {
+	var a args
+	where := []string{"true"}
+	if f.ID != nil {
+		where = append(where, "a.id = "+a.add(*f.ID))
+	}
+	if f.URL != nil {
+		where = append(where, "a.url = "+a.add(*f.URL))
+	}
+	if f.SourceID != nil {
+		where = append(where, "a.source_id = "+a.add(*f.SourceID))
+	}
+	if f.StoryID != nil {
+		where = append(where, "a.story_id = "+a.add(*f.StoryID))
+	}
+	if !f.From.IsZero() {
+		where = append(where, "a.published >= "+a.add(f.From.Unix()))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "a.published < "+a.add(f.To.Unix()))
+	}
+	if len(f.IDs) > 0 {
+		if len(f.IDs) > maxFilterIDs {
+			return nil, 0, marsad.Errorf(marsad.EINVALID, "%d ids in one article filter, at most %d", len(f.IDs), maxFilterIDs)
+		}
+		where = append(where, "a.id = ANY("+a.add(f.IDs)+")")
+	}
+	if f.AfterID > 0 {
+		where = append(where, "a.id > "+a.add(f.AfterID))
+	}
+	order := "a.id"
+	if f.Newest {
+		order = "a.published DESC, a.id DESC"
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM articles a WHERE `+cond, a...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count articles: %w", err)
+	}
+	var limit any // NULL: no limit
+	if f.Limit > 0 {
+		limit = f.Limit
+	}
+	cols := articleColumns
+	if f.NoText {
+		cols = articleHeadColumns
+	}
+	q := `SELECT ` + cols + ` FROM articles a JOIN sources s ON s.id = a.source_id
+		WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(max(f.Offset, 0))
+	out, err := collectArticles(db.pool.Query(ctx, q, a...))
+	if err != nil {
+		return nil, 0, fmt.Errorf("find articles: %w", err)
+	}
+	return out, total, nil
+}
+
+// CountArticles returns the number of stored articles.
+func (db *DB) CountArticles(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM articles`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count articles: %w", err)
+	}
+	return n, nil
+}
+
+// SaveArticles inserts the batch in one transaction; an article whose URL
+// is already stored is left unchanged. Sources are created as needed, the
+// analyzed terms go to the search index and every registered stage owes
+// the new articles. The inserts travel as one pipelined batch.
+func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([]marsad.SaveResult, error) {
+	for i, in := range batch {
+		if in.Article == nil || in.Article.URL == "" {
+			return nil, marsad.Errorf(marsad.EINVALID, "article %d of the batch has no URL", i)
+		}
+	}
+	now := db.Now().UTC()
+	var results []marsad.SaveResult
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		results = make([]marsad.SaveResult, len(batch))
+		sources := map[string]int64{}
+		for _, in := range batch {
+			a, src := in.Article, in.Source
+			if src == nil {
+				src = &marsad.Source{Key: a.Source, Name: a.SourceName}
+			}
+			sid, ok := sources[src.Key]
+			if !ok {
+				if err := ensureSource(ctx, tx, src); err != nil {
+					return err
+				}
+				sid, sources[src.Key] = src.ID, src.ID
+			}
+			a.SourceID = sid
+			if a.Fetched.IsZero() {
+				a.Fetched = now
+			}
+			if a.Published.IsZero() {
+				a.Published = a.Fetched
+			}
+		}
+		var b pgx.Batch
+		for _, in := range batch {
+			a := in.Article
+			tags := a.Tags
+			if tags == nil {
+				tags = []string{}
+			}
+			b.Queue(`INSERT INTO articles (url, source_id, external_id, title, summary, body, html, author,
+				category, lang, tags, published, fetched, content_hash, published_claimed)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+				ON CONFLICT (url) DO NOTHING RETURNING id`,
+				a.URL, a.SourceID, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML, a.Author, a.Category,
+				a.Lang, tags, a.Published.Unix(), a.Fetched.Unix(), int64(a.ContentHash), unixOrZero(a.PublishedClaimed))
+		}
+		br := tx.SendBatch(ctx, &b)
+		var known []string
+		for i, in := range batch {
+			var id int64
+			err := br.QueryRow().Scan(&id)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				known = append(known, in.Article.URL)
+			case err != nil:
+				br.Close()
+				return fmt.Errorf("save %s: %w", in.Article.URL, err)
+			default:
+				results[i] = marsad.SaveResult{ID: id, Inserted: true}
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("save articles: %w", err)
+		}
+		if len(known) > 0 {
+			// Already stored (or twice in this batch): report the stored id,
+			// change nothing.
+			ids := map[string]int64{}
+			rows, err := tx.Query(ctx, `SELECT url, id FROM articles WHERE url = ANY($1)`, known)
+			if err != nil {
+				return fmt.Errorf("save articles: %w", err)
+			}
+			var url string
+			var id int64
+			if _, err := pgx.ForEachRow(rows, []any{&url, &id}, func() error { ids[url] = id; return nil }); err != nil {
+				return fmt.Errorf("save articles: %w", err)
+			}
+			for i, in := range batch {
+				if !results[i].Inserted {
+					results[i] = marsad.SaveResult{ID: ids[in.Article.URL]}
+				}
+			}
+		}
+		var inserted []int64
+		var ib pgx.Batch
+		for i, in := range batch {
+			if !results[i].Inserted {
+				continue
+			}
+			inserted = append(inserted, results[i].ID)
+			ib.Queue(`INSERT INTO article_search (article_id, title_terms, body_terms, tsv) VALUES ($1, $2, $3, $4::tsvector)`,
+				results[i].ID, in.TitleTerms, in.BodyTerms, termVector(in.TitleTerms, in.BodyTerms))
+		}
+		if ib.Len() > 0 {
+			if err := tx.SendBatch(ctx, &ib).Close(); err != nil {
+				return fmt.Errorf("index articles: %w", err)
+			}
+		}
+		return oweNew(ctx, tx, inserted)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save articles: %w", err)
+	}
+	for i, in := range batch {
+		in.Article.ID = results[i].ID
+	}
+	return results, nil
+}
+
+// ReindexArticles replaces the search index rows and content hashes of a
+// batch of stored articles (`marsad reindex`); unknown ids are ignored.
+func (db *DB) ReindexArticles(ctx context.Context, batch []*marsad.ArticleInput) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		for _, in := range batch {
+			id := in.Article.ID
+			b.Queue(`INSERT INTO article_search (article_id, title_terms, body_terms, tsv)
+				SELECT id, $2, $3, $4::tsvector FROM articles WHERE id = $1
+				ON CONFLICT (article_id) DO UPDATE SET title_terms = excluded.title_terms,
+					body_terms = excluded.body_terms, tsv = excluded.tsv`,
+				id, in.TitleTerms, in.BodyTerms, termVector(in.TitleTerms, in.BodyTerms))
+			b.Queue(`UPDATE articles SET content_hash = $1 WHERE id = $2`, int64(in.Article.ContentHash), id)
+		}
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	return nil
+}
+
+// querier is what a pool, a connection and a transaction share.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func ensureSource(ctx context.Context, q querier, s *marsad.Source) error {
+	if s.Key == "" {
+		return marsad.Errorf(marsad.EINVALID, "source has no key")
+	}
+	if s.Name == "" {
+		s.Name = s.Key
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO sources (key, name, domain) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO NOTHING`, s.Key, s.Name, s.Domain); err != nil {
+		return fmt.Errorf("source %s: %w", s.Key, err)
+	}
+	if err := q.QueryRow(ctx, `SELECT id, name, domain FROM sources WHERE key = $1`, s.Key).Scan(&s.ID, &s.Name, &s.Domain); err != nil {
+		return fmt.Errorf("source %s: %w", s.Key, err)
+	}
+	return nil
+}
+
+// EnsureSource returns the stored source with s.Key, creating it from s when
+// it does not exist; s.ID is set.
+func (db *DB) EnsureSource(ctx context.Context, s *marsad.Source) error {
+	return ensureSource(ctx, db.pool, s)
+}
+
+// FindSources returns every source ordered by key.
+func (db *DB) FindSources(ctx context.Context) ([]*marsad.Source, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, key, name, domain FROM sources ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("find sources: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanSource)
+	if err != nil {
+		return nil, fmt.Errorf("find sources: %w", err)
+	}
+	return out, nil
+}
+
+func scanSource(r pgx.CollectableRow) (*marsad.Source, error) {
+	var s marsad.Source
+	return &s, r.Scan(&s.ID, &s.Key, &s.Name, &s.Domain)
+}
+
+// FindSourceByKey returns one source. ENOTFOUND if there is none.
+func (db *DB) FindSourceByKey(ctx context.Context, key string) (*marsad.Source, error) {
+	var s marsad.Source
+	err := db.pool.QueryRow(ctx, `SELECT id, key, name, domain FROM sources WHERE key = $1`, key).Scan(&s.ID, &s.Key, &s.Name, &s.Domain)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no source %q", key)
+	} else if err != nil {
+		return nil, fmt.Errorf("find source %s: %w", key, err)
+	}
+	return &s, nil
+}
