@@ -22,21 +22,29 @@ func Sample(ctx context.Context, path string, perFile int, files ...string) (*sq
 	if err != nil {
 		return nil, err
 	}
-	p := New(db, analyzer.New())
+	if err := SampleInto(ctx, db, perFile, files...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// SampleInto ingests the same sample as Sample into an open store of any
+// backend, in batches of 500.
+func SampleInto(ctx context.Context, store marsad.Store, perFile int, files ...string) error {
+	p := New(store, analyzer.New())
 	for _, name := range files {
 		batch, err := readLines(name, perFile)
 		if err != nil {
-			db.Close()
-			return nil, err
+			return err
 		}
 		for i := 0; i < len(batch); i += 500 {
 			if _, err := p.Ingest(ctx, batch[i:min(len(batch), i+500)]); err != nil {
-				db.Close()
-				return nil, fmt.Errorf("ingest %s: %w", name, err)
+				return fmt.Errorf("ingest %s: %w", name, err)
 			}
 		}
 	}
-	return db, nil
+	return nil
 }
 
 func readLines(name string, n int) ([]*marsad.RawArticle, error) {

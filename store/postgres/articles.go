@@ -184,9 +184,27 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 				a.Published = a.Fetched
 			}
 		}
+		// The URLs already stored are looked up first and only new ones
+		// inserted: an INSERT … ON CONFLICT that finds its row taken still
+		// uses up a sequence number, and ids then drift from SQLite's.
+		urls := make([]string, len(batch))
+		for i, in := range batch {
+			urls[i] = in.Article.URL
+		}
+		ids, err := urlIDs(ctx, tx, urls)
+		if err != nil {
+			return err
+		}
 		var b pgx.Batch
-		for _, in := range batch {
+		var queued []int
+		isQueued := map[string]bool{}
+		for i, in := range batch {
 			a := in.Article
+			if _, ok := ids[a.URL]; ok || isQueued[a.URL] {
+				continue
+			}
+			isQueued[a.URL] = true
+			queued = append(queued, i)
 			tags := a.Tags
 			if tags == nil {
 				tags = []string{}
@@ -198,41 +216,41 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 				a.URL, a.SourceID, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML, a.Author, a.Category,
 				a.Lang, tags, a.Published.Unix(), a.Fetched.Unix(), int64(a.ContentHash), unixOrZero(a.PublishedClaimed))
 		}
-		br := tx.SendBatch(ctx, &b)
-		var known []string
-		for i, in := range batch {
-			var id int64
-			err := br.QueryRow().Scan(&id)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				known = append(known, in.Article.URL)
-			case err != nil:
-				br.Close()
-				return fmt.Errorf("save %s: %w", in.Article.URL, err)
-			default:
-				results[i] = marsad.SaveResult{ID: id, Inserted: true}
-			}
-		}
-		if err := br.Close(); err != nil {
-			return fmt.Errorf("save articles: %w", err)
-		}
-		if len(known) > 0 {
-			// Already stored (or twice in this batch): report the stored id,
-			// change nothing.
-			ids := map[string]int64{}
-			rows, err := tx.Query(ctx, `SELECT url, id FROM articles WHERE url = ANY($1)`, known)
-			if err != nil {
-				return fmt.Errorf("save articles: %w", err)
-			}
-			var url string
-			var id int64
-			if _, err := pgx.ForEachRow(rows, []any{&url, &id}, func() error { ids[url] = id; return nil }); err != nil {
-				return fmt.Errorf("save articles: %w", err)
-			}
-			for i, in := range batch {
-				if !results[i].Inserted {
-					results[i] = marsad.SaveResult{ID: ids[in.Article.URL]}
+		var raced []string // stored by another process since the lookup
+		if b.Len() > 0 {
+			br := tx.SendBatch(ctx, &b)
+			for _, i := range queued {
+				var id int64
+				err := br.QueryRow().Scan(&id)
+				switch {
+				case errNoRows(err):
+					raced = append(raced, urls[i])
+				case err != nil:
+					br.Close()
+					return fmt.Errorf("save %s: %w", urls[i], err)
+				default:
+					results[i] = marsad.SaveResult{ID: id, Inserted: true}
+					ids[urls[i]] = id
 				}
+			}
+			if err := br.Close(); err != nil {
+				return err
+			}
+		}
+		if len(raced) > 0 {
+			more, err := urlIDs(ctx, tx, raced)
+			if err != nil {
+				return err
+			}
+			for u, id := range more {
+				ids[u] = id
+			}
+		}
+		for i := range batch {
+			if !results[i].Inserted {
+				// Already stored (or twice in this batch): the stored id,
+				// nothing changed.
+				results[i] = marsad.SaveResult{ID: ids[urls[i]]}
 			}
 		}
 		var inserted []int64
@@ -259,6 +277,21 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		in.Article.ID = results[i].ID
 	}
 	return results, nil
+}
+
+// urlIDs returns the ids of the stored articles among urls.
+func urlIDs(ctx context.Context, q querier, urls []string) (map[string]int64, error) {
+	rows, err := q.Query(ctx, `SELECT url, id FROM articles WHERE url = ANY($1)`, urls)
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]int64, len(urls))
+	var url string
+	var id int64
+	if _, err := pgx.ForEachRow(rows, []any{&url, &id}, func() error { ids[url] = id; return nil }); err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 // ReindexArticles replaces the search index rows and content hashes of a
@@ -296,6 +329,13 @@ func ensureSource(ctx context.Context, q querier, s *marsad.Source) error {
 	}
 	if s.Name == "" {
 		s.Name = s.Key
+	}
+	// Look first: an insert that conflicts still uses up a sequence number.
+	err := q.QueryRow(ctx, `SELECT id, name, domain FROM sources WHERE key = $1`, s.Key).Scan(&s.ID, &s.Name, &s.Domain)
+	if err == nil {
+		return nil
+	} else if !errNoRows(err) {
+		return fmt.Errorf("source %s: %w", s.Key, err)
 	}
 	if _, err := q.Exec(ctx, `INSERT INTO sources (key, name, domain) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO NOTHING`, s.Key, s.Name, s.Domain); err != nil {
