@@ -103,6 +103,15 @@ func (a *cli) feedsCmd() *cobra.Command {
 				for _, f := range list {
 					out = append(out, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.SourceName), XMLURL: f.URL, HTMLURL: f.SiteURL, Category: f.SourceName})
 				}
+				if len(list) == 0 {
+					// Nothing followed yet: the list serve would follow on
+					// its first start, so it can be edited and imported.
+					if out, err = feeds.DefaultFeeds(); err != nil {
+						return err
+					}
+					fmt.Fprintln(a.stderr, "feeds export: no feed is followed yet; this is the built-in list `marsad serve` follows on first start")
+					return feeds.WriteOPML(a.stdout, "marsad built-in feeds", out)
+				}
 				return feeds.WriteOPML(a.stdout, "marsad feeds", out)
 			})
 		},

@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/config"
 )
 
@@ -47,7 +50,10 @@ func (a *cli) rootCmd() *cobra.Command {
 		Short:         "marsad (مرصد) — Arabic-first news aggregation engine",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetOut(a.stdout) // --version, help and commands that write to cmd.OutOrStdout
+	root.SetErr(a.stderr)
 	a.cfg.Register(root.PersistentFlags())
 	// --cpuprofile writes a CPU profile of the command, for benchmarks.
 	var profile string
@@ -88,12 +94,27 @@ func (a *cli) rootCmd() *cobra.Command {
 		(*cli).searchCmd,
 		(*cli).serveCmd,
 		(*cli).showCmd,
+		(*cli).sourcesCmd,
 		(*cli).statsCmd,
 		(*cli).storiesCmd,
 	} {
 		root.AddCommand(newCmd(a))
 	}
 	return root
+}
+
+// version is the release, set at build time with
+// -ldflags "-X main.version=v1.2.3"; builds from a checkout say "dev".
+var version = "dev"
+
+// versionString is what --version prints: the release, the analyzer
+// version (a store indexed by another needs `marsad reindex`) and Go's.
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("%s (analyzer %d, %s)", v, analyzer.Version, runtime.Version())
 }
 
 // evalCmd groups the quality evaluations; each prints its metrics on its last

@@ -18,6 +18,13 @@ import (
 // output.
 func run(t *testing.T, db string, args ...string) (string, error) {
 	t.Helper()
+	out, _, err := runBoth(t, db, args...)
+	return out, err
+}
+
+// runBoth is run that also returns standard error.
+func runBoth(t *testing.T, db string, args ...string) (string, string, error) {
+	t.Helper()
 	out, err := os.CreateTemp(t.TempDir(), "stdout")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +40,8 @@ func run(t *testing.T, db string, args ...string) (string, error) {
 	root.SetArgs(append([]string{"--db", db}, args...))
 	runErr := root.ExecuteContext(context.Background())
 	b, _ := os.ReadFile(out.Name())
-	return string(b), runErr
+	e, _ := os.ReadFile(errf.Name())
+	return string(b), string(e), runErr
 }
 
 func lastLine(s string) string {

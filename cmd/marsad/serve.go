@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +33,9 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 (feeds export shows it) is followed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkAddr(addr); err != nil {
+				return err
+			}
 			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			db, err := a.openStore(ctx)
@@ -85,7 +90,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					pollDone <- err
 				}()
 			}
-			a.log.Info("serving", "addr", "http://"+addr, "store", a.cfg.Store(), "polling", !noPoll)
+			a.log.Info("serving", "addr", "http://"+displayAddr(addr), "store", a.cfg.Store(), "polling", !noPoll)
 			go func() {
 				<-ctx.Done()
 				metrics.Drain()
@@ -106,4 +111,32 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 	a.cfg.Bool(cmd.Flags(), &noPoll, "no-poll", "MARSAD_NO_POLL", false, "serve only; do not poll feeds")
 	net.register(&a.cfg, cmd)
 	return cmd
+}
+
+// checkAddr refuses a listen address that is not HOST:PORT before anything
+// starts (a bare port would otherwise be taken as a host name and fail
+// only when listening), naming the forms that work.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if n, perr := strconv.Atoi(port); perr != nil || n < 0 || n > 65535 {
+			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	example := "8080"
+	if n, perr := strconv.Atoi(addr); perr == nil && n > 0 && n <= 65535 {
+		example = addr // a bare port: show it in the forms that work
+	}
+	return marsad.Errorf(marsad.EINVALID, "--addr %q: want HOST:PORT, e.g. 127.0.0.1:%s (this machine) or :%s (all interfaces)", addr, example, example)
+}
+
+// displayAddr is addr as a browser reaches it (":8080" is localhost:8080).
+func displayAddr(addr string) string {
+	if host, port, err := net.SplitHostPort(addr); err == nil && host == "" {
+		return "localhost:" + port
+	}
+	return addr
 }

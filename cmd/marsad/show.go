@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
+	marsadapp "github.com/marsad/marsad/internal/app"
 )
 
 func (a *cli) showCmd() *cobra.Command {
@@ -28,7 +28,9 @@ func (a *cli) showCmd() *cobra.Command {
 				if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
 					art, err = db.FindArticleByID(ctx, id)
 				} else {
-					art, err = db.FindArticleByURL(ctx, args[0])
+					// Canonicalized as every door stores it: a URL as it was
+					// imported (Arabic letters, tracking parameters) finds it.
+					art, err = marsadapp.FindArticleByURL(ctx, db, args[0])
 				}
 				if err != nil {
 					return err
@@ -58,10 +60,7 @@ func (a *cli) showCmd() *cobra.Command {
 					for _, c := range copies {
 						out.Copies = append(out.Copies, copyRef{c.ID, c.URL, c.Source, c.Published})
 					}
-					enc := json.NewEncoder(a.stdout)
-					enc.SetEscapeHTML(false)
-					enc.SetIndent("", "  ")
-					return enc.Encode(out)
+					return writeJSON(a.stdout, out)
 				}
 				fmt.Fprintf(a.stdout, "%s\n%s · %s", art.Title, art.SourceName, art.Published.Format("2006-01-02 15:04 MST"))
 				if art.Author != "" {
@@ -93,7 +92,8 @@ func (a *cli) showCmd() *cobra.Command {
 }
 
 func (a *cli) statsCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Count what the store holds",
 		Args:  cobra.NoArgs,
@@ -103,14 +103,22 @@ func (a *cli) statsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if asJSON {
+					return writeJSON(a.stdout, st)
+				}
 				fmt.Fprintf(a.stdout, "store: %s\n", a.cfg.Store())
 				for _, stage := range slices.Sorted(maps.Keys(st.Pending)) {
 					fmt.Fprintf(a.stdout, "owed: stage=%s articles=%d\n", stage, st.Pending[stage])
 				}
 				fmt.Fprintf(a.stdout, "stats: articles=%d sources=%d feeds=%d stories=%d tags=%d copies=%d pending=%d\n",
 					st.Articles, st.Sources, st.Feeds, st.Stories, st.Tags, st.Copies, st.PendingTotal())
+				if st.Articles == 0 {
+					fmt.Fprintln(a.stdout, "hint: the store is empty: `marsad import FILE.jsonl` loads an archive, `marsad serve` or `marsad poll` follows the feeds")
+				}
 				return nil
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
 }

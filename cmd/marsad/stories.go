@@ -15,6 +15,7 @@ import (
 func (a *cli) storiesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "stories", Short: "List, show and rebuild stories"}
 	var limit, minArticles int
+	var asJSON bool
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List stories, latest first",
@@ -25,6 +26,12 @@ func (a *cli) storiesCmd() *cobra.Command {
 					return err
 				}
 				w := cmd.OutOrStdout()
+				if asJSON {
+					return writeJSON(w, struct {
+						Stories []*marsad.Story `json:"stories"`
+						Total   int             `json:"total"`
+					}{append([]*marsad.Story{}, sts...), total})
+				}
 				for _, s := range sts {
 					fmt.Fprintf(w, "%d\t%s\t%d articles\t%d outlets\t%s\n", s.ID, s.LastSeen.Format(time.RFC3339), s.Articles, s.Outlets, s.Title)
 				}
@@ -35,6 +42,7 @@ func (a *cli) storiesCmd() *cobra.Command {
 	}
 	list.Flags().IntVar(&limit, "limit", 50, "stories to print")
 	list.Flags().IntVar(&minArticles, "min-articles", 2, "only stories with at least this many articles")
+	list.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show a story and its articles",

@@ -61,7 +61,9 @@ type Options struct {
 // Errors callers branch on.
 var (
 	// ErrBlockedAddress: the URL resolved to an address marsad must not reach.
-	ErrBlockedAddress = errors.New("address not allowed (private, loopback, link-local or multicast)")
+	// The message names the switch, since whoever reads it (in `feeds
+	// list`, a log) is the one who can turn it on.
+	ErrBlockedAddress = errors.New("address not allowed (private, loopback, link-local or multicast; --allow-private-networks allows it)")
 	// ErrTooLarge: the body exceeded Options.MaxBody.
 	ErrTooLarge = errors.New("body too large")
 	// ErrTooManyRedirects: more than Options.MaxRedirects redirects.

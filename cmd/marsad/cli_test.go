@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/store/sqlite"
+)
+
+// TestShowFindsAURLAsItWasImported: show canonicalizes a URL the way
+// import does, so the URL exactly as the producer wrote it — Arabic
+// letters unencoded, a tracking parameter — finds its article.
+func TestShowFindsAURLAsItWasImported(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "marsad.db")
+	dump := filepath.Join(dir, "dump.jsonl")
+	raw := "https://news.example/أخبار/وزير-الخارجية?utm_source=twitter&id=7"
+	line := `{"url":"` + raw + `","title":"وزير الخارجية","body":"قال وزير الخارجية إن المفاوضات مستمرة.","published":"2024-09-11T09:00:00Z"}`
+	if err := os.WriteFile(dump, []byte(line+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, db, "import", dump); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(raw)
+	for _, form := range []string{raw, u.String(), "https://NEWS.example/أخبار/وزير-الخارجية/?id=7#top"} {
+		out, err := run(t, db, "show", form, "--json")
+		if err != nil {
+			t.Errorf("show %s: %v", form, err)
+			continue
+		}
+		var art struct{ Title string }
+		if err := json.Unmarshal([]byte(out), &art); err != nil || art.Title != "وزير الخارجية" {
+			t.Errorf("show %s: %v %q", form, err, out)
+		}
+	}
+	if _, err := run(t, db, "show", "https://news.example/other"); err == nil || !strings.Contains(err.Error(), "no article") {
+		t.Errorf("show of a URL not stored: %v", err)
+	}
+}
+
+// TestPollExplainsItself: on a fresh store poll says how to follow
+// feeds; a loopback feed is refused naming --allow-private-networks and
+// the command fails when every feed failed; the next --once says when
+// the feed is due, and --force polls it anyway.
+func TestPollExplainsItself(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "marsad.db")
+	_, stderr, err := runBoth(t, dbPath, "poll", "--once")
+	if err != nil || !strings.Contains(stderr, "no feed is followed") || !strings.Contains(stderr, "feeds add") {
+		t.Errorf("poll on a fresh store: %v, stderr %q", err, stderr)
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://x</link><description>d</description></channel></rss>`))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateFeed(ctx, &marsad.Feed{URL: srv.URL + "/rss", Source: "local", SourceName: "محلي"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	_, stderr, err = runBoth(t, dbPath, "poll", "--once")
+	if err == nil || !strings.Contains(err.Error(), "every feed polled failed") {
+		t.Errorf("poll with only a refused feed: %v, want an error", err)
+	}
+	if !strings.Contains(stderr, srv.URL) || !strings.Contains(stderr, "--allow-private-networks") {
+		t.Errorf("the refusal does not name --allow-private-networks: %q", stderr)
+	}
+	out, stderr, err := runBoth(t, dbPath, "poll", "--once")
+	if err != nil || !strings.Contains(out, "feeds=0") || !strings.Contains(stderr, "not due until") || !strings.Contains(stderr, "--force") {
+		t.Errorf("poll --once with nothing due: %v, %q, stderr %q", err, out, stderr)
+	}
+	out, _, err = runBoth(t, dbPath, "poll", "--once", "--force", "--allow-private-networks")
+	if err != nil || !strings.Contains(out, "feeds=1 ok=1") {
+		t.Errorf("poll --once --force: %v, %q", err, out)
+	}
+}
+
+// TestCommandsForPrograms: JSON output of stats, stories list and
+// sources; feeds export on a fresh store; --version; a bad --addr.
+func TestCommandsForPrograms(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "marsad.db")
+
+	opml, err := run(t, db, "feeds", "export")
+	if err != nil || strings.Count(opml, "<outline") < 5 || !strings.Contains(opml, "xmlUrl=") {
+		t.Errorf("feeds export on a fresh store: %v\n%.300s", err, opml)
+	}
+	out, err := run(t, db, "stats")
+	if err != nil || !strings.Contains(out, "hint: the store is empty") {
+		t.Errorf("stats on an empty store: %v %q", err, out)
+	}
+
+	dump := filepath.Join(dir, "dump.jsonl")
+	lines := `{"url":"https://a.example/1","source":"a","source_name":"صحيفة أ","title":"المفاوضات في القاهرة","body":"قال الوزير إن المفاوضات في القاهرة مستمرة اليوم.","published":"2024-09-11T09:00:00Z"}
+{"url":"https://b.example/2","source":"b","source_name":"صحيفة ب","title":"المفاوضات في القاهرة","body":"قال الوزير إن المفاوضات في القاهرة مستمرة اليوم وغداً.","published":"2024-09-11T10:00:00Z"}
+`
+	if err := os.WriteFile(dump, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, db, "import", dump); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, db, "stats", "--json")
+	var st marsad.Stats
+	if err != nil || json.Unmarshal([]byte(out), &st) != nil || st.Articles != 2 || st.Sources != 2 {
+		t.Errorf("stats --json: %v %q", err, out)
+	}
+	out, err = run(t, db, "stories", "list", "--json", "--min-articles", "1")
+	var sl struct {
+		Stories []marsad.Story `json:"stories"`
+		Total   int            `json:"total"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &sl) != nil || sl.Total == 0 || len(sl.Stories) != sl.Total {
+		t.Errorf("stories list --json: %v %q", err, out)
+	}
+	out, err = run(t, db, "sources", "--json")
+	var srcs []struct {
+		Key      string `json:"key"`
+		Name     string `json:"name"`
+		Articles int    `json:"articles"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &srcs) != nil || len(srcs) != 2 || srcs[0].Articles != 1 || srcs[0].Name == "" {
+		t.Errorf("sources --json: %v %q", err, out)
+	}
+	if out, err = run(t, db, "sources"); err != nil || !strings.Contains(out, "صحيفة أ") || lastLine(out) != "sources: 2" {
+		t.Errorf("sources: %v %q", err, out)
+	}
+
+	if out, err = run(t, db, "--version"); err != nil || !strings.Contains(out, "analyzer") {
+		t.Errorf("--version: %v %q", err, out)
+	}
+	for _, addr := range []string{"18999", "localhost", "127.0.0.1:99999", "127.0.0.1:http"} {
+		_, err := run(t, db, "serve", "--no-poll", "--addr", addr)
+		if err == nil || !strings.Contains(err.Error(), "HOST:PORT") {
+			t.Errorf("serve --addr %s: %v", addr, err)
+		}
+	}
+	if _, err := run(t, db, "serve", "--addr", "18999"); err == nil || !strings.Contains(err.Error(), "127.0.0.1:18999") {
+		t.Errorf("serve --addr 18999 does not show the form that works: %v", err)
+	}
+}
