@@ -290,3 +290,57 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestRobotsReadIsNotTheFirstCallersToCancel: the first caller gives up
+// while robots.txt is still being read; it gets its context's error, and
+// the read goes on for everyone else, who then see its rules (it used to
+// be cached as "allow everything" for 12 hours).
+func TestRobotsReadIsNotTheFirstCallersToCancel(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			<-release
+			fmt.Fprint(w, "User-agent: *\nDisallow: /private\n")
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := testClient()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Allowed(ctx, srv.URL+"/private/1")
+		errc <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: %v, want context.Canceled", err)
+	}
+	release <- struct{}{}
+	ok, err := c.Allowed(context.Background(), srv.URL+"/private/1")
+	if err != nil || ok {
+		t.Errorf("after the first caller gave up: Allowed=%v,%v, want disallowed by the rules read", ok, err)
+	}
+}
+
+// TestRobotsUnreadableIsRetriedSoon: a robots.txt the server failed to
+// give (5xx) allows, but is asked again after robotsRetry, not 12 hours.
+func TestRobotsUnreadableIsRetriedSoon(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	c := testClient()
+	if ok, err := c.Allowed(context.Background(), srv.URL+"/x"); err != nil || !ok {
+		t.Fatalf("Allowed=%v,%v", ok, err)
+	}
+	c.rmu.Lock()
+	e := c.entries[srv.URL]
+	c.rmu.Unlock()
+	if left := time.Until(e.expires); left > robotsRetry || left <= 0 {
+		t.Errorf("an unreadable robots.txt stands for %s, want at most %s", left, robotsRetry)
+	}
+}

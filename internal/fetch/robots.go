@@ -12,8 +12,15 @@ import (
 	"time"
 )
 
-// robotsTTL is how long a host's robots.txt is trusted before re-reading.
-const robotsTTL = 12 * time.Hour
+// robotsTTL is how long a host's robots.txt is trusted before re-reading;
+// robotsRetry how long an answer that could not be read (the network
+// failed, the server erred) stands before it is asked again; robotsWait
+// bounds one read, whoever asked first.
+const (
+	robotsTTL   = 12 * time.Hour
+	robotsRetry = 5 * time.Minute
+	robotsWait  = 30 * time.Second
+)
 
 // robots caches parsed robots.txt files per scheme://host.
 type robots struct {
@@ -21,11 +28,14 @@ type robots struct {
 	entries map[string]*robotsEntry
 }
 
+// robotsEntry is one host's rules, read once by whoever asks first; the
+// others wait for done. expires is set, under robots.rmu, when the read
+// ends.
 type robotsEntry struct {
-	once    sync.Once
+	done    chan struct{}
 	rules   []robotsRule // the group that applies to marsad
 	delay   time.Duration
-	expires time.Time // set at creation, under robots.rmu
+	expires time.Time
 }
 
 type robotsRule struct {
@@ -34,8 +44,12 @@ type robotsRule struct {
 }
 
 // Allowed reports whether robots.txt of the URL's host lets marsad fetch
-// it. A missing robots.txt (404, network error) allows everything, as the
-// convention says; 401/403 on robots.txt is read as "disallow all".
+// it. A missing robots.txt (404) allows everything, as the convention
+// says; 401/403 on robots.txt is read as "disallow all". A robots.txt that
+// could not be read (network failure, 5xx) allows, but only for
+// robotsRetry. The read does not belong to the first caller: it runs on
+// its own deadline, so a caller cancelled meanwhile gets its ctx's error
+// and never leaves a wrong answer in the cache for the others.
 func (c *Client) Allowed(ctx context.Context, rawURL string) (bool, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -44,14 +58,26 @@ func (c *Client) Allowed(ctx context.Context, rawURL string) (bool, error) {
 	key := u.Scheme + "://" + u.Host
 	c.rmu.Lock()
 	e := c.entries[key]
-	if e == nil || time.Now().After(e.expires) {
-		e = &robotsEntry{expires: time.Now().Add(robotsTTL)}
+	if e == nil || (!e.expires.IsZero() && time.Now().After(e.expires)) {
+		e = &robotsEntry{done: make(chan struct{})}
 		c.entries[key] = e
+		// Detached from ctx (its values kept): the answer is shared.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), robotsWait)
+		go func() {
+			defer cancel()
+			rules, delay, ttl := c.loadRobots(rctx, key+"/robots.txt")
+			c.rmu.Lock()
+			e.rules, e.delay, e.expires = rules, delay, time.Now().Add(ttl)
+			c.rmu.Unlock()
+			close(e.done)
+		}()
 	}
 	c.rmu.Unlock()
-	e.once.Do(func() {
-		e.rules, e.delay = c.loadRobots(ctx, key+"/robots.txt")
-	})
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return false, fmt.Errorf("robots %s: %w", key, ctx.Err())
+	}
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
@@ -62,16 +88,22 @@ func (c *Client) Allowed(ctx context.Context, rawURL string) (bool, error) {
 	return robotsAllow(e.rules, path), nil
 }
 
-func (c *Client) loadRobots(ctx context.Context, robotsURL string) ([]robotsRule, time.Duration) {
+// loadRobots reads and parses a robots.txt and says how long the answer
+// stands.
+func (c *Client) loadRobots(ctx context.Context, robotsURL string) ([]robotsRule, time.Duration, time.Duration) {
 	resp, err := c.Get(ctx, Request{URL: robotsURL, Accept: "text/plain"})
 	if err != nil {
 		var se *StatusError
-		if errors.As(err, &se) && (se.Code == 401 || se.Code == 403) {
-			return []robotsRule{{allow: false, prefix: "/"}}, 0
+		switch {
+		case errors.As(err, &se) && (se.Code == 401 || se.Code == 403):
+			return []robotsRule{{allow: false, prefix: "/"}}, 0, robotsTTL
+		case errors.As(err, &se) && se.Code >= 400 && se.Code < 500:
+			return nil, 0, robotsTTL // no robots.txt: everything allowed
 		}
-		return nil, 0
+		return nil, 0, robotsRetry
 	}
-	return parseRobots(resp.Body, "marsad")
+	rules, delay := parseRobots(resp.Body, "marsad")
+	return rules, delay, robotsTTL
 }
 
 // parseRobots returns the rules of the group for agent (or "*" when no
