@@ -48,31 +48,52 @@ func newResponse(status int, ctype string, body []byte, version int64, now time.
 		etag: fmt.Sprintf(`"%016x"`, h.Sum64())}
 }
 
+// compressors keeps brotli and gzip writers for reuse: a new writer
+// allocates its window and hash tables, which costs more than compressing
+// a small page.
+type compressors struct {
+	br, gz sync.Pool
+}
+
+func newCompressors() *compressors {
+	c := &compressors{}
+	c.br.New = func() any { return brotli.NewWriterLevel(nil, brotliLevel) }
+	c.gz.New = func() any {
+		w, _ := gzip.NewWriterLevel(nil, gzipLevel)
+		return w
+	}
+	return c
+}
+
 // brotli returns the body compressed with brotli, nil when not worth it.
-func (r *response) brotli() []byte {
+func (r *response) brotli(c *compressors) []byte {
 	r.brOnce.Do(func() {
 		if len(r.body) < minCompress {
 			return
 		}
 		var b bytes.Buffer
-		w := brotli.NewWriterLevel(&b, brotliLevel)
+		w := c.br.Get().(*brotli.Writer)
+		w.Reset(&b)
 		w.Write(r.body)
 		w.Close()
+		c.br.Put(w)
 		r.br = b.Bytes()
 	})
 	return r.br
 }
 
 // gzip returns the body compressed with gzip, nil when not worth it.
-func (r *response) gzip() []byte {
+func (r *response) gzip(c *compressors) []byte {
 	r.gzOnce.Do(func() {
 		if len(r.body) < minCompress {
 			return
 		}
 		var b bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&b, gzipLevel)
+		w := c.gz.Get().(*gzip.Writer)
+		w.Reset(&b)
 		w.Write(r.body)
 		w.Close()
+		c.gz.Put(w)
 		r.gz = b.Bytes()
 	})
 	return r.gz

@@ -14,12 +14,7 @@ import (
 	"github.com/marsad/marsad/internal/search"
 )
 
-// funcs are the template functions; those that format for a reader are
-// bound again per request (format.funcs).
-func (s *Server) funcs() template.FuncMap {
-	return format{zone: s.opt.Zone, digits: s.opt.Digits, now: s.opt.Now}.funcs()
-}
-
+// funcs are the template functions of one digit style.
 func (f format) funcs() template.FuncMap {
 	return template.FuncMap{
 		"num":      f.num,

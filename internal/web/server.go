@@ -67,10 +67,13 @@ type Server struct {
 	pages *app.Pages
 	store Store
 	log   *slog.Logger
-	tmpl  *template.Template
+	// tmpl holds the templates once per digit style, their functions
+	// bound to it: parsed and escaped once, never cloned per request.
+	tmpl  map[Digits]*template.Template
 	mux   *http.ServeMux
 	opt   Options
 	cache *pageCache
+	zip   *compressors
 	// styleURL is the stylesheet's address, named by its content hash so
 	// it can be cached for a year.
 	styleURL string
@@ -118,15 +121,19 @@ func New(pages *app.Pages, store Store, log *slog.Logger, opt Options) (*Server,
 		opt.Now = time.Now
 	}
 	s := &Server{pages: pages, store: store, log: log, opt: opt, mux: http.NewServeMux(),
-		cache: newPageCache(opt.CacheBytes, opt.CacheAge)}
+		cache: newPageCache(opt.CacheBytes, opt.CacheAge), zip: newCompressors()}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
-	tmpl, err := template.New("").Funcs(s.funcs()).ParseFS(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, err
+	s.tmpl = map[Digits]*template.Template{}
+	for _, d := range []Digits{Western, ArabicIndic} {
+		f := format{zone: opt.Zone, digits: d, now: opt.Now}
+		t, err := template.New("").Funcs(f.funcs()).ParseFS(templateFS, "templates/*.html")
+		if err != nil {
+			return nil, err
+		}
+		s.tmpl[d] = t
 	}
-	s.tmpl = tmpl
 	s.mux.Handle("GET /{$}", s.page(s.home))
 	s.mux.Handle("GET /search", s.page(s.search))
 	s.mux.Handle("GET /articles/{id}", s.page(s.article))
@@ -314,18 +321,17 @@ func (s *Server) render(r *http.Request, f format, v *view, version int64) *resp
 	if st := s.statusAt(r.Context(), version); st != nil && st.Notice() {
 		lay.Notice = st
 	}
-	t, err := s.tmpl.Clone()
+	t := s.tmpl[f.digits]
+	var buf bytes.Buffer
+	err := t.ExecuteTemplate(&buf, v.name, lay)
 	if err == nil {
-		t.Funcs(f.funcs())
-		var buf bytes.Buffer
-		if err = t.ExecuteTemplate(&buf, v.name, lay); err == nil {
-			return newResponse(v.status, "text/html; charset=utf-8", buf.Bytes(), version, s.opt.Now())
-		}
+		return newResponse(v.status, "text/html; charset=utf-8", buf.Bytes(), version, s.opt.Now())
 	}
 	s.log.Error("render", "page", v.name, "path", r.URL.Path, "err", err)
-	var buf bytes.Buffer
-	lay.Data, lay.Title = "خطأ داخلي: تعذّر عرض هذه الصفحة.", "خطأ في الخادم"
-	if err := s.tmpl.ExecuteTemplate(&buf, "error.html", lay); err != nil {
+	buf.Reset()
+	lay.Title = "خطأ في الخادم"
+	lay.Data = errorData{Heading: "حدث خطأ في الخادم", Message: "تعذّر عرض هذه الصفحة؛ سُجّل الخطأ وسنعالجه."}
+	if err := t.ExecuteTemplate(&buf, "error.html", lay); err != nil {
 		buf.Reset()
 		buf.WriteString(`<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8"><title>خطأ</title><p>خطأ داخلي.</p></html>`)
 	}
@@ -349,10 +355,10 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, resp *response, ca
 	}
 	body := resp.body
 	enc := r.Header.Get("Accept-Encoding")
-	if acceptsEncoding(enc, "br") && resp.brotli() != nil {
+	if acceptsEncoding(enc, "br") && resp.brotli(s.zip) != nil {
 		h.Set("Content-Encoding", "br")
 		body = resp.br
-	} else if acceptsEncoding(enc, "gzip") && resp.gzip() != nil {
+	} else if acceptsEncoding(enc, "gzip") && resp.gzip(s.zip) != nil {
 		h.Set("Content-Encoding", "gzip")
 		body = resp.gz
 	}
