@@ -7,6 +7,7 @@
 //	marsad-load -url http://127.0.0.1:8080 -target article -ids 1:14130 -c 64 -d 10s
 //	marsad-load -target search -q السعودية
 //	marsad-load -target article -costly 8    # 8 more connections send costly searches
+//	marsad-load -paths stories.txt            # paths, one a line, drawn uniformly
 //
 // Targets: article and story (/articles/{id}, /stories/{id}, ids drawn
 // uniformly from -ids, or the first -set of them to model a working set),
@@ -53,6 +54,7 @@ func run() error {
 	ids := flag.String("ids", "1:14000", "id range FIRST:LAST for article and story")
 	set := flag.Int("set", 0, "draw ids from the first N of the range only (a working set; 0: all)")
 	q := flag.String("q", "السعودية", "query of the search target")
+	pathFile := flag.String("paths", "", "file of paths (one a line, e.g. /stories/12) drawn uniformly instead of -target")
 	conns := flag.Int("c", 64, "concurrent connections")
 	dur := flag.Duration("d", 10*time.Second, "duration of the run")
 	limit := flag.Int("n", 0, "stop after this many requests (0: no count bound but the duration)")
@@ -86,6 +88,11 @@ func run() error {
 	next, err := paths(*target, first, last, *q)
 	if err != nil {
 		return err
+	}
+	if *pathFile != "" {
+		if next, err = pathsFrom(*pathFile, *set); err != nil {
+			return err
+		}
 	}
 
 	tr := &http.Transport{MaxIdleConnsPerHost: maxConns, MaxConnsPerHost: maxConns, DisableCompression: true}
@@ -138,6 +145,10 @@ func run() error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	label := *target
+	if *pathFile != "" {
+		label = "paths"
+	}
 	all := slices.Concat(results...)
 	slices.Sort(all)
 	if len(all) == 0 {
@@ -149,7 +160,7 @@ func run() error {
 	fmt.Printf("%d requests in %.1f s over %d connections; %d errors; %d costly searches done alongside\n",
 		sent.Load(), elapsed.Seconds(), *conns, errs.Load(), costlyDone.Load())
 	fmt.Printf("load %s: rps=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%d kb=%.1f\n",
-		*target, float64(len(all))/elapsed.Seconds(), pct(0.50), pct(0.90), pct(0.99),
+		label, float64(len(all))/elapsed.Seconds(), pct(0.50), pct(0.90), pct(0.99),
 		float64(all[len(all)-1].Microseconds())/1000, errs.Load(), float64(bytes.Load())/float64(len(all))/1024)
 	return nil
 }
@@ -193,6 +204,31 @@ func paths(target string, first, last int64, q string) (func(*rand.Rand) string,
 		return func(*rand.Rand) string { return p }, nil
 	}
 	return nil, fmt.Errorf("-target %q: want article, story, home or search", target)
+}
+
+// pathsFrom reads a file of paths (the first n when n > 0).
+func pathsFrom(name string, n int) (func(*rand.Rand) string, error) {
+	buf, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var list []string
+	for i, line := range strings.Split(string(buf), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, "/") {
+			return nil, fmt.Errorf("%s:%d: %q is not a path", name, i+1, line)
+		}
+		list = append(list, line)
+	}
+	if n > 0 && n < len(list) {
+		list = list[:n]
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("%s: no path", name)
+	}
+	return func(r *rand.Rand) string { return list[r.IntN(len(list))] }, nil
 }
 
 // fetch GETs u as a browser would (compressed) and returns the bytes

@@ -140,6 +140,10 @@ type Status struct {
 	// within one polling pass of each other, and none succeeded since.
 	NetworkDown bool
 	LastReached time.Time // the latest success of any feed (zero: never)
+	// Newest is the latest story's last article (zero: none): a page
+	// computed from an archive whose newest item is days old shows dates,
+	// not relative times, and may be kept longer.
+	Newest time.Time
 }
 
 // Notice tells whether the status warrants a notice on the pages.
@@ -160,6 +164,13 @@ func (p *Pages) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	st := &Status{Articles: n}
+	latest, _, err := p.store.FindStories(ctx, marsad.StoryFilter{To: p.Now().Add(time.Hour), Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(latest) > 0 {
+		st.Newest = latest[0].LastSeen
+	}
 	st.NetworkDown = outage(feeds)
 	for _, f := range feeds {
 		if f.LastSuccess.After(st.LastReached) {

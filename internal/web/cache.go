@@ -25,7 +25,9 @@ type response struct {
 	etag           string
 	version        int64     // data version it was computed at
 	made           time.Time // relative times ("منذ ٣ ساعات") age with it
-	key            string
+	// maxAge, when set, replaces the cache's own bound for this page.
+	maxAge time.Duration
+	key    string
 }
 
 // size is what the cache counts for r: the text and, at most, both
@@ -131,7 +133,11 @@ func (c *pageCache) get(key string, version int64, now time.Time, fill func() (*
 	c.mu.Lock()
 	if e, ok := c.entries[key]; ok {
 		r := e.Value.(*response)
-		if r.version == version && now.Sub(r.made) < c.maxAge {
+		age := c.maxAge
+		if r.maxAge > 0 {
+			age = r.maxAge
+		}
+		if r.version == version && now.Sub(r.made) < age {
 			c.order.MoveToFront(e)
 			c.mu.Unlock()
 			return r

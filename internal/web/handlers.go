@@ -156,7 +156,7 @@ func (s *Server) outlets(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &view{name: "sources.html", status: http.StatusOK, title: "المصادر — مرصد", path: "/sources",
+	return &view{name: "sources.html", status: http.StatusOK, title: "المصادر — مرصد", path: "/sources", clock: true,
 		desc: "المصادر التي يتابعها مرصد وحال خلاصاتها.", data: list}, nil
 }
 
@@ -178,7 +178,7 @@ func (s *Server) source(r *http.Request) (*view, error) {
 	if page > sp.Pages {
 		return nil, marsad.Errorf(marsad.ENOTFOUND, "source %q has %d pages", key, sp.Pages)
 	}
-	return &view{name: "source.html", status: http.StatusOK, title: balanceBidi(sp.Outlet.Source.Name) + " — مرصد",
+	return &view{name: "source.html", status: http.StatusOK, clock: true, title: balanceBidi(sp.Outlet.Source.Name) + " — مرصد",
 		path: withPage("/sources/"+pathEscape(key), page), desc: describe("آخر ما نشره " + sp.Outlet.Source.Name + " وحال خلاصاته."),
 		data: sourceData{SourcePage: sp, Pager: pagerOf(r, page, sp.Pages)}}, nil
 }

@@ -238,6 +238,14 @@ func (s *Server) dataVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
+// archiveAge is how old the newest story must be for no page (but those
+// showing poll times) to carry a relative time (they stop at 7 days);
+// such pages are kept archiveCacheAge unless the data changes.
+const (
+	archiveAge      = 8 * 24 * time.Hour
+	archiveCacheAge = 10 * time.Minute
+)
+
 // statusAt returns the store's status for the notice, computed once per
 // data version (nil when it cannot be read: the page shows without it).
 func (s *Server) statusAt(ctx context.Context, version int64) *app.Status {
@@ -263,8 +271,11 @@ type view struct {
 	// its query) and whether search engines should skip it.
 	title, desc, path string
 	noindex           bool
-	query             string // the search box's text
-	data              any
+	// clock marks a page that shows times of polls (sources): it ages
+	// with the clock even when the archive's articles are old.
+	clock bool
+	query string // the search box's text
+	data  any
 }
 
 // layout is the data every template gets.
@@ -325,7 +336,14 @@ func (s *Server) render(r *http.Request, f format, v *view, version int64) *resp
 	var buf bytes.Buffer
 	err := t.ExecuteTemplate(&buf, v.name, lay)
 	if err == nil {
-		return newResponse(v.status, "text/html; charset=utf-8", buf.Bytes(), version, s.opt.Now())
+		resp := newResponse(v.status, "text/html; charset=utf-8", buf.Bytes(), version, s.opt.Now())
+		if st := s.statusAt(r.Context(), version); st != nil && !v.clock && lay.Notice == nil &&
+			s.opt.Now().Sub(st.Newest) > archiveAge {
+			// Nothing on the page is recent enough to be shown as "منذ …":
+			// it changes only with the data.
+			resp.maxAge = archiveCacheAge
+		}
+		return resp
 	}
 	s.log.Error("render", "page", v.name, "path", r.URL.Path, "err", err)
 	buf.Reset()
