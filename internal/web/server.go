@@ -81,9 +81,10 @@ type Server struct {
 	favicon  *response
 	robots   *response
 
-	verMu   sync.Mutex
-	verAt   time.Time
-	version int64
+	verMu     sync.Mutex
+	verAt     time.Time
+	version   int64
+	verAsking bool // a request is asking the store now
 
 	// The notice's status, computed once per data version.
 	statusMu  sync.Mutex
@@ -225,12 +226,20 @@ func Serve(ctx context.Context, addr string, h http.Handler) error {
 // once per VersionEvery.
 func (s *Server) dataVersion(ctx context.Context) (int64, error) {
 	s.verMu.Lock()
-	defer s.verMu.Unlock()
 	now := s.opt.Now()
-	if !s.verAt.IsZero() && now.Sub(s.verAt) < s.opt.VersionEvery && now.After(s.verAt) {
-		return s.version, nil
+	if !s.verAt.IsZero() && (s.verAsking || now.Sub(s.verAt) < s.opt.VersionEvery && now.After(s.verAt)) {
+		// Fresh enough, or being asked by another request: readers never
+		// queue behind the store for it.
+		v := s.version
+		s.verMu.Unlock()
+		return v, nil
 	}
+	s.verAsking = true
+	s.verMu.Unlock()
 	v, err := s.store.DataVersion(ctx)
+	s.verMu.Lock()
+	defer s.verMu.Unlock()
+	s.verAsking = false
 	if err != nil {
 		return 0, err
 	}
