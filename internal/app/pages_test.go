@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -277,5 +278,61 @@ func TestNoticeSaysWhatIsFollowedAndWhenTheNetworkIsDown(t *testing.T) {
 	}
 	if st, err = pages.Status(ctx); err != nil || st.NetworkDown {
 		t.Fatalf("after one feed came back: %+v %v", st, err)
+	}
+}
+
+// slowStore is a store whose searches run until their context ends: a
+// costly query.
+type slowStore struct {
+	*sqlite.DB
+	started chan struct{}
+}
+
+func (s slowStore) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+	s.started <- struct{}{}
+	<-ctx.Done()
+	return nil, 0, ctx.Err()
+}
+
+func TestCostlySearchesAreBoundedInNumberAndTime(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "slow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store := slowStore{DB: db, started: make(chan struct{}, 1)}
+	pages := app.NewPages(store, analyzer.New(), 1)
+	first := make(chan error, 1)
+	go func() {
+		_, err := pages.Search(ctx, app.SearchQuery{Q: "السعودية"})
+		first <- err
+	}()
+	<-store.started
+	// The one slot is taken: the next search waits, then is turned away.
+	if _, err := pages.Search(ctx, app.SearchQuery{Q: "مصر"}); marsad.ErrorCode(err) != marsad.EUNAVAILABLE {
+		t.Errorf("second search: %v, want unavailable", err)
+	}
+	// The first one ends at its deadline with a message, not a 500.
+	err = <-first
+	if marsad.ErrorCode(err) != marsad.EINVALID || !strings.Contains(marsad.ErrorMessage(err), "وقتاً أطول") {
+		t.Errorf("costly search: %v, want the Arabic time-out message", err)
+	}
+	// A reader who leaves cancels the work.
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := pages.Search(cctx, app.SearchQuery{Q: "لبنان"})
+		done <- err
+	}()
+	<-store.started
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a cancelled search succeeded")
+		}
+	case <-time.After(time.Second):
+		t.Error("a cancelled search kept running")
 	}
 }
