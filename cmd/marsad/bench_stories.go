@@ -9,7 +9,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/eval"
+	"github.com/marsad/marsad/internal/ingest"
+	"github.com/marsad/marsad/internal/pipeline"
+	"github.com/marsad/marsad/internal/story"
 )
 
 // benchStoriesCmd shows that the story stage costs the same per article
@@ -18,6 +22,7 @@ import (
 // URLs made new, and prints the story (and dedup) cost of each copy.
 func (a *cli) benchStoriesCmd() *cobra.Command {
 	var copies, batch int
+	var hand bool
 	cmd := &cobra.Command{
 		Use:   "stories FILE...",
 		Short: "Import a corpus COPIES times (shifted dates and URLs) and report the story stage cost per article for each copy",
@@ -46,6 +51,14 @@ func (a *cli) benchStoriesCmd() *cobra.Command {
 			}
 			defer done()
 			p := a.useCases(db).Pipeline()
+			if hand {
+				// The hand-set join, for a ratio against the learned one in
+				// the same session.
+				sp := story.DefaultParams()
+				sp.Learned = nil
+				an := analyzer.New()
+				p = pipeline.New(db, an, pipeline.WithStages(ingest.Stages(db, an, sp)...), pipeline.WithLogger(a.log))
+			}
 			var firstMS, lastMS float64
 			stored := 0
 			for c := 0; c < copies; c++ {
@@ -89,6 +102,7 @@ func (a *cli) benchStoriesCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&copies, "copies", 10, "times the corpus is imported (the last copy runs on a store this many times bigger)")
+	cmd.Flags().BoolVar(&hand, "hand", false, "use the hand-set join rule instead of the learned one (for comparing their cost)")
 	cmd.Flags().IntVar(&batch, "batch", 500, "articles per pipeline batch (as import)")
 	return cmd
 }

@@ -14,9 +14,10 @@ import (
 
 // evalStoriesCmd scores online story clustering against story_gold readings.
 func (a *cli) evalStoriesCmd() *cobra.Command {
-	var articles, from, to, dump string
+	var articles, from, to, dump, weights string
 	var golds, sets []string
 	var batch, explain, show int
+	var noSections bool
 	var threshold float64
 	cmd := &cobra.Command{
 		Use:   "stories --articles FILE (--gold FILE [--gold FILE] | --from DATE --to DATE --show N)",
@@ -63,6 +64,12 @@ func (a *cli) evalStoriesCmd() *cobra.Command {
 					}
 				}
 			}
+			if noSections {
+				// As most feeds come: no publisher section, so no section IDF.
+				for i := range win {
+					win[i].Category = ""
+				}
+			}
 			dir, err := os.MkdirTemp("", "marsad-eval-stories-")
 			if err != nil {
 				return err
@@ -71,6 +78,19 @@ func (a *cli) evalStoriesCmd() *cobra.Command {
 			p := story.DefaultParams()
 			if threshold > 0 {
 				p.Threshold = threshold
+			}
+			switch weights {
+			case "":
+			case "hand":
+				p.Learned = nil
+			default:
+				b, err := os.ReadFile(weights)
+				if err != nil {
+					return fmt.Errorf("eval stories: %w", err)
+				}
+				if p.Learned, err = story.ParseWeights(b); err != nil {
+					return fmt.Errorf("eval stories: %s: %w", weights, err)
+				}
 			}
 			for _, kv := range sets {
 				if err := p.Set(kv); err != nil {
@@ -118,6 +138,8 @@ func (a *cli) evalStoriesCmd() *cobra.Command {
 	cmd.Flags().StringVar(&to, "to", "", "last UTC date of --from's window (inclusive)")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a story parameter, Name=value (repeatable)")
 	cmd.Flags().StringVar(&dump, "dump", "", "write the predicted story of each article to this JSONL file ({\"id\",\"story\"} per line)")
+	cmd.Flags().StringVar(&weights, "weights", "", "learned story weights to use (a file written by `marsad train stories`), or \"hand\" for the hand-set rule; default: the shipped weights")
+	cmd.Flags().BoolVar(&noSections, "no-sections", false, "drop the articles' sections (as most feeds come) before clustering")
 	cmd.Flags().IntVar(&show, "show", 0, "print the predicted stories of at least N articles, with titles")
 	return cmd
 }

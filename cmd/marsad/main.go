@@ -97,6 +97,7 @@ func (a *cli) rootCmd() *cobra.Command {
 		(*cli).sourcesCmd,
 		(*cli).statsCmd,
 		(*cli).storiesCmd,
+		(*cli).trainCmd,
 	} {
 		root.AddCommand(newCmd(a))
 	}

@@ -22,15 +22,21 @@ func doc(id int64, t time.Time, terms ...string) *story.Doc {
 // at 0.9.
 func TestNearestMemberCountsUnderDecay(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		age  time.Duration // of the first member when the copy arrives
+		name    string
+		age     time.Duration // of the first member when the copy arrives
+		learned bool          // the learned join (else the hand-set rule)
 	}{
-		{"same hour", 30 * time.Minute},
-		{"a day old", 24 * time.Hour},
-		{"two days old", 48 * time.Hour},
+		{"same hour", 30 * time.Minute, false},
+		{"a day old", 24 * time.Hour, false},
+		{"two days old", 48 * time.Hour, false},
+		{"learned, same hour", 30 * time.Minute, true},
+		{"learned, a day old", 24 * time.Hour, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := story.DefaultParams()
+			if !tc.learned {
+				p.Learned = nil
+			}
 			p.AttachThreshold = 0 // no second look: the join alone is tested
 			m := story.NewModel(p, nil, 1)
 			t0 := time.Date(2018, 4, 12, 0, 0, 0, 0, time.UTC)

@@ -46,6 +46,11 @@ type Params struct {
 	// AttachMinShare is the share of the recent mass of all active stories
 	// (see State.Mass) that makes a story dominant.
 	AttachMinShare float64
+	// Learned, when set, decides the join: an article joins its most
+	// probable candidate when that probability reaches
+	// Learned.Threshold (Threshold, HalfLife, SizeBoost, MemberWeight
+	// then play no part in the join).
+	Learned *Weights
 }
 
 // DefaultParams are the clustering settings used by the pipeline, the
@@ -137,6 +142,10 @@ func DefaultParams() Params {
 		// the same, a threshold of 0.22–0.24 within 0.002 (0.21 also joined
 		// the Trump–Abadi call of 8 April to the Syria story).
 		AttachThreshold: 0.23, AttachWindow: 36 * time.Hour, AttachEvery: 6 * time.Hour, AttachMinShare: 0.1,
+		// The join itself is learned (see Weights and weights.json): the
+		// hand-set rule above (Threshold, SizeBoost, MemberWeight,
+		// HalfLife) still decides the second look, but no longer the join.
+		Learned: ShippedWeights(),
 	}
 }
 
@@ -271,24 +280,7 @@ func (m *Model) dfKeys(d *Doc) []uint64 {
 
 // Vector returns the weighted unit vector of a document.
 func (m *Model) Vector(d *Doc) Vector {
-	salt := categorySalt(d.Category)
-	a := m.p.CategoryIDF
-	if salt == 0 || a <= 0 {
-		return WeighFeat(m.feat(d), m.df.IDF, m.p.MaxDocTerms)
-	}
-	nc := int64(m.df.DF(salt))
-	if nc < int64(m.p.CategoryMinDocs) {
-		return WeighFeat(m.feat(d), m.df.IDF, m.p.MaxDocTerms)
-	}
-	lnc := math.Log(float64(nc + 1))
-	idf := func(k uint64) float64 {
-		g := m.df.IDF(k)
-		c := lnc - math.Log(float64(m.df.DF(k^salt)+1)) + 1
-		// g^(1-a)·c^a, by one exp: math.Pow twice per feature was a
-		// tenth of the stage.
-		return math.Exp((1-a)*math.Log(g) + a*math.Log(c))
-	}
-	return WeighFeat(m.feat(d), idf, m.p.MaxDocTerms)
+	return WeighFeat(m.feat(d), m.idf(d), m.p.MaxDocTerms)
 }
 
 // feat returns d's prepared features, preparing them if needed.
@@ -393,28 +385,35 @@ func (m *Model) Add(d *Doc) Assignment {
 	var best *State
 	bestSim := 0.0
 	var joinable []*State // candidates the article could have joined: possible bridges
+	threshold := m.p.Threshold
+	var pd *pairDoc
+	var x []float64
+	if w := m.p.Learned; w != nil {
+		threshold = w.Threshold
+		pd = m.pairDoc(d, v)
+		x = make([]float64, len(featureNames))
+	}
 	for _, st := range cands {
-		dec := m.decay(d.Published, st)
-		// Only a similarity that can still win matters: floor is what the
-		// undecayed similarity must reach.
-		s := m.similarity(v, d.Published, st, m.p.Threshold/dec) * dec
-		if s >= m.p.Threshold {
+		var s float64
+		if pd != nil {
+			// The learned model: the probability that st is d's story.
+			m.pairFeatures(x, pd, st)
+			s = m.p.Learned.Prob(x)
+		} else {
+			dec := m.decay(d.Published, st)
+			// Only a similarity that can still win matters: floor is what the
+			// undecayed similarity must reach.
+			s = m.similarity(v, d.Published, st, m.p.Threshold/dec) * dec
+		}
+		if s >= threshold {
 			joinable = append(joinable, st)
 		}
 		if s > bestSim || (s == bestSim && best != nil && st.ID < best.ID) {
 			best, bestSim = st, s
 		}
 	}
-	if best == nil || bestSim < m.p.Threshold {
-		st := &State{ID: m.nextID, Centroid: v, Size: 1, Mass: 1, At: d.Published, Sources: []string{d.Source}, First: d.Published, Last: d.Published,
-			Title: d.Title, TitleSim: foundingTitleSim, TitleID: d.ID}
-		m.nextID++
-		if m.p.KeepMembers > 0 {
-			st.Members = []Member{{d.ID, d.Published, v}}
-		}
-		m.stories[st.ID] = st
-		m.postStory(st)
-		m.dirty[st.ID] = true
+	if best == nil || bestSim < threshold {
+		st := m.open(d, v)
 		a := Assignment{Article: d.ID, StoryID: st.ID, New: true}
 		m.assigned = append(m.assigned, a)
 		return a
@@ -438,6 +437,20 @@ func (m *Model) Add(d *Doc) Assignment {
 	a := Assignment{Article: d.ID, StoryID: best.ID, Similarity: bestSim}
 	m.assigned = append(m.assigned, a)
 	return a
+}
+
+// open starts a story of d alone.
+func (m *Model) open(d *Doc, v Vector) *State {
+	st := &State{ID: m.nextID, Centroid: v, Size: 1, Mass: 1, At: d.Published, Sources: []string{d.Source}, First: d.Published, Last: d.Published,
+		Title: d.Title, TitleSim: foundingTitleSim, TitleID: d.ID}
+	m.nextID++
+	if m.p.KeepMembers > 0 {
+		st.Members = []Member{{d.ID, d.Published, v}}
+	}
+	m.stories[st.ID] = st
+	m.postStory(st)
+	m.dirty[st.ID] = true
+	return st
 }
 
 // candidates are the active stories sharing the most of v's heaviest

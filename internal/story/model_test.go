@@ -3,6 +3,7 @@ package story_test
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,18 +59,22 @@ func TestDocFreqCountsAndRoundTrips(t *testing.T) {
 	}
 }
 
-// window clusters the gold window of ant_multisource in memory and returns
-// the story of each article id.
+// window clusters the first gold window of ant_multisource (12–15 April)
+// and the four days before it, which hold the earlier halves of some
+// pairs, in memory and returns the story of each article id.
 func window(t *testing.T) map[string]int64 {
+	return days(t, time.Date(2018, 4, 8, 0, 0, 0, 0, time.UTC), 8)
+}
+
+// days clusters n days of ant_multisource from from in memory (batches of
+// 100) and returns the story of each article id.
+func days(t *testing.T, from time.Time, n int) map[string]int64 {
 	t.Helper()
 	items, err := eval.ReadNewsJSONL(testdata.Path(t, "ant_multisource/articles.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The gold window (12–15 April) and the four days before it, which
-	// hold the earlier halves of some pairs.
-	from := time.Date(2018, 4, 8, 0, 0, 0, 0, time.UTC)
-	to := from.AddDate(0, 0, 8)
+	to := from.AddDate(0, 0, n)
 	var win []eval.NewsItem
 	for _, it := range items {
 		if !it.Published.Before(from) && it.Published.Before(to) {
@@ -89,7 +94,9 @@ func window(t *testing.T) map[string]int64 {
 // but are different events stay apart. The pairs are real: labelled
 // apart by both readings of story_gold.
 func TestSharedVocabularyStaysApart(t *testing.T) {
-	got := window(t)
+	april := window(t)
+	// The second gold window (3–6 May) and the four days before it.
+	may := days(t, time.Date(2018, 4, 29, 0, 0, 0, 0, time.UTC), 8)
 	for _, tc := range []struct {
 		name string
 		a, b []string
@@ -100,7 +107,7 @@ func TestSharedVocabularyStaysApart(t *testing.T) {
 		{"Tottenham v City, then City crowned after United lose",
 			[]string{"ant-AL-sport-1334-20180415", "ant-FR-sport-70-20180414"},
 			[]string{"ant-SK-sport-722-20180415", "ant-BB-sport-112-20180415", "ant-FR-sport-69-20180415"},
-			"16 hours apart, same club, and the match report's body is about the title race: the centroid of the match still carries it"},
+			"16 hours apart, same club, and the match report's body is about the title race: the centroid of the match still carries it (the learned join kept them apart only while a story's size counted for itself, which made sinks on saudinewsnet)"},
 		{"Barcelona beat Valencia, days after the Roma exit",
 			[]string{"ant-CN-sport-221-20180414", "ant-AL-sport-1339-20180414"},
 			[]string{"ant-SK-sport-689-20180413", "ant-AL-sport-1280-20180413", "ant-SK-sport-697-20180413"},
@@ -108,12 +115,31 @@ func TestSharedVocabularyStaysApart(t *testing.T) {
 		{"Real Madrid v Juventus penalty row, then the Champions League semi-final draw",
 			[]string{"ant-BB-sport-107-20180412", "ant-SK-sport-670-20180412"},
 			[]string{"ant-SK-sport-684-20180413"},
-			"the draw preview's body recaps the quarter-finals (Real–Juventus among them) and its title names no team"},
+			""},
 		{"Trump and Abadi by phone on Syria, then Trump and Erdogan by phone on Syria",
 			[]string{"ant-AL-internationalNews-844-20180408"},
 			[]string{"ant-AL-internationalNews-883-20180412"},
 			"over 8–15 April the Douma attack, the threats and the strikes chain into one story (the loss that keeps the stories floor out of reach), and both calls are about it; the pair stayed apart only while Al Arabiya's ترمب and the others' ترامب were different words (analyzer v5 folds them)"},
+		// 3–6 May: a reader keeps each of these apart (both readings do),
+		// though their titles share most of their rare words.
+		{"Marseille reach the Europa League final, Atletico knock Arsenal out of it (the same evening)",
+			[]string{"ant-SK-sport-992-20180503"}, []string{"ant-SK-sport-993-20180503"},
+			"France 24's report of both semi-finals (\"Marseille and Atletico qualify\"), published between them, joins them into one story; reading 1 puts it with Marseille, reading 2 alone"},
+		{"Cavaliers: LeBron James's game of 4 May, then his winner of 6 May",
+			[]string{"ant-SK-sport-990-20180504"}, []string{"ant-SK-sport-1028-20180506"},
+			"two games of one play-off series, one outlet, nothing else about either: the second finds the first as its only candidate, with the same player and club as its rare terms"},
+		{"Gaza: five killed by an explosion, then three shot at the border fence",
+			[]string{"ant-AL-internationalNews-1005-20180505"}, []string{"ant-CN-middleEast-822-20180506"}, ""},
+		{"Lebanon: Future supporters clash with Al-Ahbash, then with Hezbollah's two days later",
+			[]string{"ant-SK-middleEast-1403-20180504"}, []string{"ant-SK-middleEast-1449-20180506"}, ""},
+		{"Turkey: the main opposition party names its candidate, then opposition parties form an alliance",
+			[]string{"ant-FR-middleEast-403-20180504"}, []string{"ant-AL-internationalNews-992-20180505"},
+			"the campaign for Turkey's early election gets an article or more every few hours from 3 to 6 May, and the learned join keeps it one story (the time since its latest article is what the model weighs most, and it is never long)"},
 	} {
+		got := april
+		if strings.Contains(tc.a[0], "-201805") {
+			got = may
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.knownMiss != "" {
 				t.Skip("known miss: " + tc.knownMiss)

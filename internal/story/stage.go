@@ -60,8 +60,8 @@ func NewStage(store Store, p Params, terms func(string) []string) *Stage {
 func (s *Stage) Name() string { return StageName }
 
 // PrepareItem implements pipeline.Preparer: the article's raw features
-// (term and phrase hashes with their weighted counts) are computed in the
-// parallel prepare workers; only the IDF weighting, which depends on the
+// (term and phrase hashes with their weighted counts, whole and by part)
+// are computed in the parallel prepare workers; only the IDF weighting, which depends on the
 // batch, is left to Process.
 func (s *Stage) PrepareItem(it *pipeline.Item) {
 	d := &Doc{TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms}
@@ -69,7 +69,7 @@ func (s *Stage) PrepareItem(it *pipeline.Item) {
 	if it.Prepared == nil {
 		it.Prepared = map[string]any{}
 	}
-	it.Prepared[s.Name()] = d.Feat
+	it.Prepared[s.Name()] = d
 }
 
 // Process implements pipeline.Stage. The batch is counted into the
@@ -80,8 +80,8 @@ func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	for _, it := range items {
 		d := &Doc{ID: it.Article.ID, Source: it.Article.Source, Published: it.Article.Published,
 			Title: it.Article.Title, Category: it.Article.Category, TitleTerms: it.TitleTerms, BodyTerms: it.BodyTerms}
-		if f, ok := it.Prepared[s.Name()].(Vector); ok {
-			d.Feat = f
+		if f, ok := it.Prepared[s.Name()].(*Doc); ok {
+			d.Feat, d.Parts = f.Feat, f.Parts
 		}
 		docs = append(docs, d)
 	}

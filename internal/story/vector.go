@@ -35,6 +35,10 @@ type Doc struct {
 	// Feat are the raw features (Features as a key-sorted vector of
 	// counts), computed once by Prepare: nil until then.
 	Feat Vector
+	// Parts are the raw features of each part of the article (title,
+	// lead, body, entity-like phrases) apart, for the learned similarity's
+	// per-part cosines; computed by Prepare with Feat.
+	Parts [NumParts]Vector
 }
 
 // Prepare computes d.Feat. The pipeline calls it in its parallel prepare
@@ -46,6 +50,63 @@ func Prepare(d *Doc, p *Params) {
 		v = append(v, Term{k, float32(c)})
 	}
 	d.Feat = truncate(v, 0)
+	for i, f := range partFeatures(d, p) {
+		v := make(Vector, 0, len(f))
+		for k, c := range f {
+			v = append(v, Term{k, float32(c)})
+		}
+		d.Parts[i] = truncate(v, 0)
+	}
+}
+
+// The parts of an article that the learned similarity compares apart.
+const (
+	PartTitle  = iota // title terms and adjacent title pairs
+	PartLead          // the first LeadTerms body terms and their pairs
+	PartBody          // the next BodyTerms body terms
+	PartEntity        // title pairs, and title terms the lead repeats: names
+	NumParts
+)
+
+// partFeatures returns the raw counts of each part (see PartTitle…).
+func partFeatures(d *Doc, p *Params) [NumParts]map[uint64]float64 {
+	var f [NumParts]map[uint64]float64
+	for i := range f {
+		f[i] = map[uint64]float64{}
+	}
+	// add counts ts and (pairs) their adjacent pairs into dst, and the
+	// pairs also into also when it is not nil.
+	add := func(dst map[uint64]float64, pairs bool, also map[uint64]float64, ts []string) {
+		var prev uint64
+		for i, t := range ts {
+			h := Hash(t)
+			dst[h]++
+			if pairs && i > 0 && ts[i-1] != t {
+				k := pairHash(prev, h)
+				dst[k]++
+				if also != nil {
+					also[k]++
+				}
+			}
+			prev = h
+		}
+	}
+	lead := d.BodyTerms[:min(len(d.BodyTerms), p.LeadTerms)]
+	body := d.BodyTerms[len(lead):]
+	add(f[PartTitle], true, f[PartEntity], d.TitleTerms)
+	add(f[PartLead], true, nil, lead)
+	add(f[PartBody], false, nil, body[:min(len(body), p.BodyTerms)])
+	inLead := make(map[string]bool, len(lead))
+	for _, t := range lead {
+		inLead[t] = true
+	}
+	for _, t := range d.TitleTerms {
+		if inLead[t] {
+			inLead[t] = false
+			f[PartEntity][Hash(t)]++
+		}
+	}
+	return f
 }
 
 // Term is one weighted feature: the hash of an analyzed term or phrase.
