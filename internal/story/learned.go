@@ -34,17 +34,17 @@ func FeatureNames() []string { return slices.Clone(featureNames) }
 // candidate story": P = σ(Bias + Σ Coef_i·(x_i − Mean_i)/Scale_i). An
 // article joins its most probable candidate when P reaches Threshold.
 type Weights struct {
-	Version   int       `json:"version"`
-	Features  []string  `json:"features"`
-	Mean      []float64 `json:"mean"`
-	Scale     []float64 `json:"scale"`
-	Coef      []float64 `json:"coef"`
+	Version  int       `json:"version"`
+	Features []string  `json:"features"`
+	Mean     []float64 `json:"mean"`
+	Scale    []float64 `json:"scale"`
+	Coef     []float64 `json:"coef"`
 	// Lo and Hi are each feature's range over the training pairs: a
 	// feature is clipped to it, so that the linear model never
 	// extrapolates (a story ten times bigger than any it was fitted on is
 	// not ten times as attractive).
-	Lo []float64 `json:"lo"`
-	Hi []float64 `json:"hi"`
+	Lo        []float64 `json:"lo"`
+	Hi        []float64 `json:"hi"`
 	Bias      float64   `json:"bias"`
 	Threshold float64   `json:"threshold"` // probability needed to join
 	Lambda    float64   `json:"lambda"`    // L2 penalty it was fitted with
