@@ -28,13 +28,9 @@ func (a *cli) evalStoriesCmd() *cobra.Command {
 			if articles == "" || (len(golds) == 0 && from == "") {
 				return fmt.Errorf("eval stories: --articles and at least one --gold (or --from/--to) are required")
 			}
-			var gs []*eval.StoryGold
-			for _, g := range golds {
-				sg, err := eval.ReadStoryGold(g)
-				if err != nil {
-					return err
-				}
-				gs = append(gs, sg)
+			gs, err := eval.ReadStoryGolds(golds)
+			if err != nil {
+				return err
 			}
 			items, err := eval.ReadNewsJSONL(articles)
 			if err != nil {

@@ -40,6 +40,19 @@ func ReadStoryGold(path string) (*StoryGold, error) {
 	return g, sc.Err()
 }
 
+// ReadStoryGolds reads several readings (see ReadStoryGold).
+func ReadStoryGolds(paths []string) ([]*StoryGold, error) {
+	var gs []*StoryGold
+	for _, p := range paths {
+		g, err := ReadStoryGold(p)
+		if err != nil {
+			return nil, err
+		}
+		gs = append(gs, g)
+	}
+	return gs, nil
+}
+
 // ClusterScores are B-cubed and pairwise precision/recall/F1.
 type ClusterScores struct {
 	BPrecision, BRecall, BF1 float64

@@ -96,17 +96,27 @@ func partFeatures(d *Doc, p *Params) [NumParts]map[uint64]float64 {
 	add(f[PartTitle], true, f[PartEntity], d.TitleTerms)
 	add(f[PartLead], true, nil, lead)
 	add(f[PartBody], false, nil, body[:min(len(body), p.BodyTerms)])
+	for _, h := range entityTerms(d.TitleTerms, lead) {
+		f[PartEntity][h]++
+	}
+	return f
+}
+
+// entityTerms are the hashes of the distinct title terms that the lead
+// repeats: what the article is about (the actor, the place, the club).
+func entityTerms(title, lead []string) []uint64 {
 	inLead := make(map[string]bool, len(lead))
 	for _, t := range lead {
 		inLead[t] = true
 	}
-	for _, t := range d.TitleTerms {
+	var out []uint64
+	for _, t := range title {
 		if inLead[t] {
 			inLead[t] = false
-			f[PartEntity][Hash(t)]++
+			out = append(out, Hash(t))
 		}
 	}
-	return f
+	return out
 }
 
 // Term is one weighted feature: the hash of an analyzed term or phrase.
@@ -162,15 +172,8 @@ func Features(d *Doc, p *Params) map[uint64]float64 {
 	if p.EntityWeight > 0 {
 		// A term of the title that the lead repeats is what the article
 		// is about (the actor, the place, the club): it counts more.
-		inLead := make(map[string]bool, len(lead))
-		for _, t := range lead {
-			inLead[t] = true
-		}
-		for _, t := range d.TitleTerms {
-			if inLead[t] {
-				inLead[t] = false
-				f[Hash(t)] += p.EntityWeight
-			}
+		for _, h := range entityTerms(d.TitleTerms, lead) {
+			f[h] += p.EntityWeight
 		}
 	}
 	return f
