@@ -51,7 +51,7 @@ func TestStoriesFloor(t *testing.T) {
 		files [2]string
 		floor float64 // measured with the shipped weights: see docs/PERFORMANCE.md
 	}{
-		{"12-15 April", april, 0.825}, // 0.833 measured
+		{"12-15 April", april, 0.825}, // 0.831 measured
 		{"3-6 May", may, 0.888},       // 0.895 measured
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,8 +100,8 @@ func TestStoriesCrossWindow(t *testing.T) {
 		train, test int
 		floor       float64
 	}{
-		{1, 0, 0.825}, // fitted on May, scored on April: 0.834 measured
-		{0, 1, 0.885}, // 0.892 measured
+		{1, 0, 0.83}, // fitted on May, scored on April: 0.839 measured
+		{0, 1, 0.885}, // 0.893 measured
 	} {
 		train, test := windows[tc.train], windows[tc.test]
 		t.Run(train.Name+" to "+test.Name, func(t *testing.T) {
