@@ -100,7 +100,7 @@ func TestStoriesCrossWindow(t *testing.T) {
 		train, test int
 		floor       float64
 	}{
-		{1, 0, 0.83}, // fitted on May, scored on April: 0.839 measured
+		{1, 0, 0.83},  // fitted on May, scored on April: 0.839 measured
 		{0, 1, 0.885}, // 0.893 measured
 	} {
 		train, test := windows[tc.train], windows[tc.test]
