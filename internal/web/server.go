@@ -310,6 +310,9 @@ func (s *Server) page(h func(*http.Request) (*view, error)) http.Handler {
 			return
 		}
 		key := string(f.digits) + " " + r.URL.Path + "?" + r.URL.RawQuery
+		if s.opt.BaseURL == "" {
+			key = r.Host + " " + key // the canonical link names the host asked
+		}
 		resp := s.cache.get(key, version, s.opt.Now(), func() (*response, bool) {
 			v, err := h(r)
 			if err != nil {
