@@ -50,7 +50,7 @@ func main() {
 
 func run() error {
 	base := flag.String("url", "http://127.0.0.1:8080", "the server (loopback only)")
-	target := flag.String("target", "article", "article, story, home or search")
+	target := flag.String("target", "article", "article, story, home, search, api-article or api-search")
 	ids := flag.String("ids", "1:14000", "id range FIRST:LAST for article and story")
 	set := flag.Int("set", 0, "draw ids from the first N of the range only (a working set; 0: all)")
 	q := flag.String("q", "السعودية", "query of the search target")
@@ -202,8 +202,13 @@ func paths(target string, first, last int64, q string) (func(*rand.Rand) string,
 	case "search":
 		p := "/search?q=" + url.QueryEscape(q)
 		return func(*rand.Rand) string { return p }, nil
+	case "api-article":
+		return func(r *rand.Rand) string { return "/api/v1/articles/" + strconv.FormatInt(pick(r), 10) }, nil
+	case "api-search":
+		p := "/api/v1/search?q=" + url.QueryEscape(q)
+		return func(*rand.Rand) string { return p }, nil
 	}
-	return nil, fmt.Errorf("-target %q: want article, story, home or search", target)
+	return nil, fmt.Errorf("-target %q: want article, story, home, search, api-article or api-search", target)
 }
 
 // pathsFrom reads a file of paths (the first n when n > 0).

@@ -17,11 +17,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/app"
+	"github.com/marsad/marsad/internal/httpx"
 	"github.com/marsad/marsad/internal/ops"
 	"github.com/marsad/marsad/internal/pipeline"
 )
@@ -56,17 +56,14 @@ type Options struct {
 
 // Server serves the API and the feeds out.
 type Server struct {
-	pages   *app.Pages
-	version marsad.VersionService
-	ingest  Ingester
-	opt     Options
-	mux     *http.ServeMux
-	cache   *cache
-	spec    []byte
+	pages  *app.Pages
+	ingest Ingester
+	opt    Options
+	mux    *http.ServeMux
+	cache  *cache
+	spec   []byte
 
-	verMu sync.Mutex
-	verAt time.Time
-	ver   int64
+	ver *httpx.Version
 }
 
 // Defaults of list sizes.
@@ -93,8 +90,8 @@ func New(pages *app.Pages, version marsad.VersionService, ing Ingester, opt Opti
 		opt.VersionEvery = 100 * time.Millisecond
 	}
 	opt.BaseURL = strings.TrimSuffix(opt.BaseURL, "/")
-	s := &Server{pages: pages, version: version, ingest: ing, opt: opt, mux: http.NewServeMux(),
-		cache: newCache(opt.CacheBytes), spec: openAPISpec}
+	s := &Server{pages: pages, ingest: ing, opt: opt, mux: http.NewServeMux(),
+		cache: newCache(opt.CacheBytes), spec: openAPISpec, ver: httpx.NewVersion(version, opt.VersionEvery, opt.Now)}
 	s.routes()
 	return s
 }
@@ -209,7 +206,7 @@ func marshal(v any) ([]byte, error) {
 // entity has one: feeds set it through lastModified).
 func (s *Server) raw(h func(*http.Request) ([]byte, string, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		version, err := s.dataVersion(r.Context())
+		version, err := s.ver.Get(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -235,23 +232,6 @@ func (s *Server) raw(h func(*http.Request) ([]byte, string, error)) http.Handler
 		}
 		e.send(w, r)
 	})
-}
-
-// dataVersion returns the store's data version, asking the store at most
-// once per VersionEvery.
-func (s *Server) dataVersion(ctx context.Context) (int64, error) {
-	s.verMu.Lock()
-	defer s.verMu.Unlock()
-	now := s.opt.Now()
-	if !s.verAt.IsZero() && now.Sub(s.verAt) < s.opt.VersionEvery && now.After(s.verAt) {
-		return s.ver, nil
-	}
-	v, err := s.version.DataVersion(ctx)
-	if err != nil {
-		return 0, err
-	}
-	s.ver, s.verAt = v, now
-	return v, nil
 }
 
 // lastModifiedKey carries a feed's latest item time from its handler to

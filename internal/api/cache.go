@@ -7,9 +7,10 @@ import (
 	"hash/fnv"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/marsad/marsad/internal/httpx"
 )
 
 // entry is one computed answer with its validators and, when it is worth
@@ -59,7 +60,7 @@ func (e *entry) send(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "no-store")
 	}
 	body := e.body
-	if e.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if e.gz != nil && httpx.AcceptsEncoding(r.Header.Get("Accept-Encoding"), "gzip") {
 		h.Set("Content-Encoding", "gzip")
 		body = e.gz
 	}
@@ -72,30 +73,11 @@ func (e *entry) send(w http.ResponseWriter, r *http.Request) {
 
 func (e *entry) notModified(r *http.Request) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for _, t := range strings.Split(inm, ",") {
-			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-			if t == e.etag || t == "*" {
-				return true
-			}
-		}
-		return false
+		return httpx.ETagMatch(inm, e.etag)
 	}
 	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !e.modified.IsZero() {
 		t, err := http.ParseTime(ims)
 		return err == nil && !e.modified.After(t)
-	}
-	return false
-}
-
-// acceptsGzip tells whether an Accept-Encoding header takes gzip (listed
-// without q=0).
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
-			return !ok || strings.TrimRight(q, "0.") != ""
-		}
 	}
 	return false
 }

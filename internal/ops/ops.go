@@ -221,34 +221,29 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // healthz answers whether the process serves and reaches its store: one
 // cheap query (the data version), never a count.
-func (o *Ops) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if _, err := o.store.DataVersion(ctx); err != nil {
-		o.log.Error("healthz: store", "request_id", RequestID(r.Context()), "err", err)
-		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Write([]byte("ok\n"))
-}
+func (o *Ops) healthz(w http.ResponseWriter, r *http.Request) { o.check(w, r, false) }
 
 // readyz answers whether requests should be sent here: the store answers,
 // its index was built by this analyzer version, and the server is not
 // shutting down.
-func (o *Ops) readyz(w http.ResponseWriter, r *http.Request) {
+func (o *Ops) readyz(w http.ResponseWriter, r *http.Request) { o.check(w, r, true) }
+
+func (o *Ops) check(w http.ResponseWriter, r *http.Request, ready bool) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if o.draining.Load() {
+	if ready && o.draining.Load() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if _, err := o.store.DataVersion(ctx); err != nil {
-		o.log.Error("readyz: store", "request_id", RequestID(r.Context()), "err", err)
+		o.log.Error("health: store", "path", r.URL.Path, "request_id", RequestID(r.Context()), "err", err)
 		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if !ready {
+		w.Write([]byte("ok\n"))
 		return
 	}
 	if o.metaKey != "" {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/app"
+	"github.com/marsad/marsad/internal/httpx"
 )
 
 //go:embed templates/*.html
@@ -81,10 +82,7 @@ type Server struct {
 	favicon  *response
 	robots   *response
 
-	verMu     sync.Mutex
-	verAt     time.Time
-	version   int64
-	verAsking bool // a request is asking the store now
+	ver *httpx.Version
 
 	// The notice's status, computed once per data version.
 	statusMu  sync.Mutex
@@ -122,7 +120,8 @@ func New(pages *app.Pages, store Store, log *slog.Logger, opt Options) (*Server,
 		opt.Now = time.Now
 	}
 	s := &Server{pages: pages, store: store, log: log, opt: opt, mux: http.NewServeMux(),
-		cache: newPageCache(opt.CacheBytes, opt.CacheAge), zip: newCompressors()}
+		cache: newPageCache(opt.CacheBytes, opt.CacheAge), zip: newCompressors(),
+		ver: httpx.NewVersion(store, opt.VersionEvery, opt.Now)}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -223,29 +222,8 @@ func Serve(ctx context.Context, addr string, h http.Handler) error {
 }
 
 // dataVersion returns the store's data version, asking the store at most
-// once per VersionEvery.
-func (s *Server) dataVersion(ctx context.Context) (int64, error) {
-	s.verMu.Lock()
-	now := s.opt.Now()
-	if !s.verAt.IsZero() && (s.verAsking || now.Sub(s.verAt) < s.opt.VersionEvery && now.After(s.verAt)) {
-		// Fresh enough, or being asked by another request: readers never
-		// queue behind the store for it.
-		v := s.version
-		s.verMu.Unlock()
-		return v, nil
-	}
-	s.verAsking = true
-	s.verMu.Unlock()
-	v, err := s.store.DataVersion(ctx)
-	s.verMu.Lock()
-	defer s.verMu.Unlock()
-	s.verAsking = false
-	if err != nil {
-		return 0, err
-	}
-	s.version, s.verAt = v, now
-	return v, nil
-}
+// once per VersionEvery, never making a reader queue for it (httpx.Version).
+func (s *Server) dataVersion(ctx context.Context) (int64, error) { return s.ver.Get(ctx) }
 
 // archiveAge is how old the newest story must be for no page (but those
 // showing poll times) to carry a relative time (they stop at 7 days);
@@ -379,16 +357,16 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, resp *response, ca
 	if resp.status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}
-	if resp.status == http.StatusOK && etagMatch(r.Header.Get("If-None-Match"), resp.etag) {
+	if resp.status == http.StatusOK && httpx.ETagMatch(r.Header.Get("If-None-Match"), resp.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := resp.body
 	enc := r.Header.Get("Accept-Encoding")
-	if acceptsEncoding(enc, "br") && resp.brotli(s.zip) != nil {
+	if httpx.AcceptsEncoding(enc, "br") && resp.brotli(s.zip) != nil {
 		h.Set("Content-Encoding", "br")
 		body = resp.br
-	} else if acceptsEncoding(enc, "gzip") && resp.gzip(s.zip) != nil {
+	} else if httpx.AcceptsEncoding(enc, "gzip") && resp.gzip(s.zip) != nil {
 		h.Set("Content-Encoding", "gzip")
 		body = resp.gz
 	}
@@ -397,29 +375,6 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, resp *response, ca
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-}
-
-// acceptsEncoding tells whether an Accept-Encoding header accepts enc
-// (listed without q=0).
-func acceptsEncoding(header, enc string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), enc) {
-			q := strings.ReplaceAll(params, " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
-}
-
-func etagMatch(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == etag || t == "*" {
-			return true
-		}
-	}
-	return false
 }
 
 // asset serves a static file for a year (its address changes with its
