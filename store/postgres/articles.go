@@ -253,18 +253,21 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 				results[i] = marsad.SaveResult{ID: ids[urls[i]]}
 			}
 		}
+		// The index rows go in as one statement over arrays.
 		var inserted []int64
-		var ib pgx.Batch
+		var titles, bodies, vectors []string
 		for i, in := range batch {
 			if !results[i].Inserted {
 				continue
 			}
 			inserted = append(inserted, results[i].ID)
-			ib.Queue(`INSERT INTO article_search (article_id, title_terms, body_terms, tsv) VALUES ($1, $2, $3, $4::tsvector)`,
-				results[i].ID, in.TitleTerms, in.BodyTerms, termVector(in.TitleTerms, in.BodyTerms))
+			titles, bodies = append(titles, in.TitleTerms), append(bodies, in.BodyTerms)
+			vectors = append(vectors, termVector(in.TitleTerms, in.BodyTerms))
 		}
-		if ib.Len() > 0 {
-			if err := tx.SendBatch(ctx, &ib).Close(); err != nil {
+		if len(inserted) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO article_search (article_id, title_terms, body_terms, tsv)
+				SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::tsvector[])`,
+				inserted, titles, bodies, vectors); err != nil {
 				return fmt.Errorf("index articles: %w", err)
 			}
 		}

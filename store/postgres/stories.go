@@ -204,7 +204,7 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	if len(ch.Assigned) > 0 {
+	if len(ch.Assigned) > 0 || len(ch.Counted) > 0 {
 		ids := make([]int64, 0, len(ch.Assigned))
 		for a := range ch.Assigned {
 			ids = append(ids, a)
@@ -214,13 +214,19 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 		for i, a := range ids {
 			sts[i] = ch.Assigned[a]
 		}
-		if _, err := x.tx.Exec(ctx, `UPDATE articles a SET story_id = c.story FROM unnest($1::bigint[], $2::bigint[]) AS c (id, story)
-			WHERE a.id = c.id`, ids, sts); err != nil {
-			return 0, fmt.Errorf("story save: %w", err)
+		// One update per article for its story and its counted stamp: a
+		// changed story_id or story_gen rewrites the row and every index
+		// entry of it (no HOT update for indexed columns), so it is done once.
+		counted := ch.Counted
+		if counted == nil {
+			counted = []int64{}
 		}
-	}
-	if len(ch.Counted) > 0 {
-		if _, err := x.tx.Exec(ctx, `UPDATE articles SET story_gen = $1 WHERE id = ANY($2)`, gen, ch.Counted); err != nil {
+		if _, err := x.tx.Exec(ctx, `UPDATE articles a SET story_id = coalesce(c.story, a.story_id),
+				story_gen = CASE WHEN c.counted THEN $3 ELSE a.story_gen END
+			FROM (SELECT coalesce(x.id, y.id) AS id, x.story, y.id IS NOT NULL AS counted
+				FROM unnest($1::bigint[], $2::bigint[]) AS x (id, story)
+				FULL JOIN (SELECT DISTINCT id FROM unnest($4::bigint[]) AS u (id)) y ON y.id = x.id) c
+			WHERE a.id = c.id`, ids, sts, gen, counted); err != nil {
 			return 0, fmt.Errorf("story save: %w", err)
 		}
 	}
