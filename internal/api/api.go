@@ -212,6 +212,10 @@ func (s *Server) raw(h func(*http.Request) ([]byte, string, error)) http.Handler
 			return
 		}
 		key := r.URL.Path + "?" + r.URL.RawQuery
+		if s.opt.BaseURL == "" {
+			// Feeds out name the site by the request's host.
+			key = r.Host + " " + key
+		}
 		e := s.cache.get(key, version)
 		if e == nil {
 			box := &lastModifiedBox{}

@@ -65,9 +65,13 @@ func newServer(t *testing.T) http.Handler {
 	return mount(archive.db, nil, "")
 }
 
-func mount(db *sqlite.DB, ing api.Ingester, token string) http.Handler {
+func mount(db *sqlite.DB, ing api.Ingester, token string, base ...string) http.Handler {
 	pages := app.NewPages(db, analyzer.New(), 2)
-	srv := api.New(pages, db, ing, api.Options{Token: token, BaseURL: "https://marsad.test", VersionEvery: time.Nanosecond})
+	opt := api.Options{Token: token, BaseURL: "https://marsad.test", VersionEvery: time.Nanosecond}
+	if len(base) > 0 {
+		opt.BaseURL = base[0]
+	}
+	srv := api.New(pages, db, ing, opt)
 	mux := http.NewServeMux()
 	for _, p := range api.Routes() {
 		mux.Handle(p, srv)
@@ -606,6 +610,17 @@ func TestFeedsOut(t *testing.T) {
 	for i, s := range latest.Items {
 		if feed.Items[i].Title != s.Title {
 			t.Errorf("home feed item %d: %q, API: %q", i, feed.Items[i].Title, s.Title)
+		}
+	}
+	// Without a base URL, a feed names the host it was asked at, each its own.
+	bare := mount(archive.db, nil, "", "")
+	for _, host := range []string{"one.example", "two.example"} {
+		req := httptest.NewRequest("GET", "/feeds/home.atom", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		bare.ServeHTTP(rec, req)
+		if !strings.Contains(rec.Body.String(), "http://"+host+"/") {
+			t.Errorf("the feed asked at %s does not link to it", host)
 		}
 	}
 	// Compressed when asked.
