@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/store/internal/querytree"
 )
 
 // rankWeights are ts_rank's weights for the labels {D, C, B, A}: body terms
@@ -128,68 +129,14 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 }
 
 // tsExpr renders a query tree as tsquery text. Every term is a quoted
-// lexeme, so no term is ever read as tsquery syntax; the operators come
-// from the tree only. positive tells whether the expression can match on
-// its own: as in store/sqlite, an exclusion must hang off a positive part.
+// lexeme (tsPhrase), so no term is ever read as tsquery syntax; the
+// operators come from the tree only.
 func tsExpr(n *marsad.QueryNode) (expr string, positive bool, err error) {
-	switch n.Op {
-	case marsad.OpTerm, marsad.OpPhrase:
-		if e := tsPhrase(n.Terms); e != "" {
-			return e, true, nil
-		}
-		return "", false, nil
-	case marsad.OpOr:
-		var parts []string
-		for _, c := range n.Children {
-			e, pos, err := tsExpr(c)
-			if err != nil {
-				return "", false, err
-			}
-			if !pos {
-				return "", false, marsad.Errorf(marsad.EINVALID, "OR needs a word on each side")
-			}
-			parts = append(parts, e)
-		}
-		if len(parts) == 0 {
-			return "", false, nil
-		}
-		return "(" + strings.Join(parts, " | ") + ")", true, nil
-	case marsad.OpAnd:
-		var pos, neg []string
-		for _, c := range n.Children {
-			if c.Op == marsad.OpNot {
-				for _, cc := range c.Children {
-					e, p, err := tsExpr(cc)
-					if err != nil {
-						return "", false, err
-					}
-					if p {
-						neg = append(neg, e)
-					}
-				}
-				continue
-			}
-			e, p, err := tsExpr(c)
-			if err != nil {
-				return "", false, err
-			}
-			if p {
-				pos = append(pos, e)
-			}
-		}
-		if len(pos) == 0 {
-			return "", false, nil
-		}
-		expr = "(" + strings.Join(pos, " & ") + ")"
-		if len(neg) > 0 {
-			expr += " & !(" + strings.Join(neg, " | ") + ")"
-		}
-		return "(" + expr + ")", true, nil
-	case marsad.OpNot:
-		return "", false, marsad.Errorf(marsad.EINVALID, "an exclusion needs a word to exclude from")
-	}
-	return "", false, marsad.Errorf(marsad.EINVALID, "unknown query operator %d", n.Op)
+	return querytree.Render(n, tsSyntax)
 }
+
+// tsSyntax spells the query tree in tsquery.
+var tsSyntax = querytree.Syntax{Phrase: tsPhrase, And: " & ", Or: " | ", AndNot: " & !"}
 
 // tsPhrase renders terms as one lexeme or a phrase of adjacent lexemes
 // ("" when there are none). A term holding spaces is several words, as in

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -205,15 +206,7 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 		return 0, err
 	}
 	if len(ch.Assigned) > 0 || len(ch.Counted) > 0 {
-		ids := make([]int64, 0, len(ch.Assigned))
-		for a := range ch.Assigned {
-			ids = append(ids, a)
-		}
-		slices.Sort(ids)
-		sts := make([]int64, len(ids))
-		for i, a := range ids {
-			sts[i] = ch.Assigned[a]
-		}
+		ids, sts := sortedPairs(ch.Assigned)
 		// One update per article for its story and its counted stamp: a
 		// changed story_id or story_gen rewrites the row and every index
 		// entry of it (no HOT update for indexed columns), so it is done once.
@@ -231,15 +224,7 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 		}
 	}
 	if len(ch.Merged) > 0 {
-		from := make([]int64, 0, len(ch.Merged))
-		for id := range ch.Merged {
-			from = append(from, id)
-		}
-		slices.Sort(from)
-		to := make([]int64, len(from))
-		for i, id := range from {
-			to[i] = ch.Merged[id]
-		}
+		from, to := sortedPairs(ch.Merged)
 		// Merge targets are final (never merged away themselves), so one
 		// statement moves every member.
 		if _, err := x.tx.Exec(ctx, `UPDATE articles a SET story_id = m.target FROM unnest($1::bigint[], $2::bigint[]) AS m (source, target)
@@ -293,6 +278,17 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 		}
 	}
 	return gen, nil
+}
+
+// sortedPairs returns the keys of m in order and their values, as the
+// two arrays a statement unnests.
+func sortedPairs(m map[int64]int64) (keys, values []int64) {
+	keys = slices.Sorted(maps.Keys(m))
+	values = make([]int64, len(keys))
+	for i, k := range keys {
+		values[i] = m[k]
+	}
+	return keys, values
 }
 
 func bumpStoryGeneration(ctx context.Context, tx pgx.Tx) (int64, error) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/store/internal/querytree"
 )
 
 // Column weights for bm25: a match in the title counts four times one in
@@ -122,67 +123,23 @@ func (db *DB) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.Se
 	return hits, total, nil
 }
 
-// ftsExpr renders a query tree as an FTS5 match expression. positive tells
-// whether the expression can match anything on its own (FTS5 has no unary
+// ftsExpr renders a query tree as an FTS5 match expression. positive
+// tells whether the expression can match on its own (FTS5 has no unary
 // NOT: exclusions must hang off a positive part).
 func ftsExpr(n *marsad.QueryNode) (expr string, positive bool, err error) {
-	switch n.Op {
-	case marsad.OpTerm, marsad.OpPhrase:
-		if len(n.Terms) == 0 {
-			return "", false, nil
+	return querytree.Render(n, ftsSyntax)
+}
+
+// ftsSyntax spells the query tree in FTS5: a leaf is one quoted string
+// (its terms a phrase).
+var ftsSyntax = querytree.Syntax{
+	Phrase: func(terms []string) string {
+		if len(terms) == 0 {
+			return ""
 		}
-		return ftsString(strings.Join(n.Terms, " ")), true, nil
-	case marsad.OpOr:
-		var parts []string
-		for _, c := range n.Children {
-			e, pos, err := ftsExpr(c)
-			if err != nil {
-				return "", false, err
-			}
-			if !pos {
-				return "", false, marsad.Errorf(marsad.EINVALID, "OR needs a word on each side")
-			}
-			parts = append(parts, e)
-		}
-		if len(parts) == 0 {
-			return "", false, nil
-		}
-		return "(" + strings.Join(parts, " OR ") + ")", true, nil
-	case marsad.OpAnd:
-		var pos, neg []string
-		for _, c := range n.Children {
-			if c.Op == marsad.OpNot {
-				for _, cc := range c.Children {
-					e, p, err := ftsExpr(cc)
-					if err != nil {
-						return "", false, err
-					}
-					if p {
-						neg = append(neg, e)
-					}
-				}
-				continue
-			}
-			e, p, err := ftsExpr(c)
-			if err != nil {
-				return "", false, err
-			}
-			if p {
-				pos = append(pos, e)
-			}
-		}
-		if len(pos) == 0 {
-			return "", false, nil
-		}
-		expr = "(" + strings.Join(pos, " AND ") + ")"
-		if len(neg) > 0 {
-			expr += " NOT (" + strings.Join(neg, " OR ") + ")"
-		}
-		return "(" + expr + ")", true, nil
-	case marsad.OpNot:
-		return "", false, marsad.Errorf(marsad.EINVALID, "an exclusion needs a word to exclude from")
-	}
-	return "", false, marsad.Errorf(marsad.EINVALID, "unknown query operator %d", n.Op)
+		return ftsString(strings.Join(terms, " "))
+	},
+	And: " AND ", Or: " OR ", AndNot: " NOT ",
 }
 
 // ftsString quotes s as an FTS5 string: inside it every token is a phrase
