@@ -305,16 +305,6 @@ func limitArg(r *http.Request) (int, error) {
 	return n, nil
 }
 
-// pathID reads the {id} of the path; anything but a positive number is
-// not found.
-func pathID(r *http.Request, what string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, marsad.Errorf(marsad.ENOTFOUND, "no %s %q", what, r.PathValue("id"))
-	}
-	return id, nil
-}
-
 func (s *Server) listArticles(r *http.Request) (any, error) {
 	limit, err := limitArg(r)
 	if err != nil {
@@ -353,7 +343,7 @@ func (s *Server) listArticles(r *http.Request) (any, error) {
 }
 
 func (s *Server) getArticle(r *http.Request) (any, error) {
-	id, err := pathID(r, "article")
+	id, err := httpx.PathID(r, "article")
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +393,7 @@ func (s *Server) topStories(r *http.Request) (any, error) {
 }
 
 func (s *Server) getStory(r *http.Request) (any, error) {
-	id, err := pathID(r, "story")
+	id, err := httpx.PathID(r, "story")
 	if err != nil {
 		return nil, err
 	}

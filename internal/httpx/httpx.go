@@ -6,6 +6,8 @@ package httpx
 
 import (
 	"context"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -83,4 +85,14 @@ func ETagMatch(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// PathID reads the {id} of a request's path; anything but a positive
+// number is ENOTFOUND (no such what), as an unknown id is.
+func PathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, marsad.Errorf(marsad.ENOTFOUND, "no %s %q", what, r.PathValue("id"))
+	}
+	return id, nil
 }

@@ -2,8 +2,11 @@ package httpx
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/marsad/marsad"
 )
 
 type counter struct{ n int64 }
@@ -52,6 +55,20 @@ func TestHeaders(t *testing.T) {
 	}{{`"a1"`, true}, {`W/"a1"`, true}, {`"b2", "a1"`, true}, {`*`, true}, {`"b2"`, false}, {``, false}} {
 		if got := ETagMatch(tc.header, `"a1"`); got != tc.want {
 			t.Errorf("ETagMatch(%q) = %v", tc.header, got)
+		}
+	}
+}
+
+func TestPathID(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want int64
+	}{{"42", 42}, {"0", 0}, {"-3", 0}, {"abc", 0}, {"99999999999999999999", 0}} {
+		r := httptest.NewRequest("GET", "/x/"+tc.id, nil)
+		r.SetPathValue("id", tc.id)
+		got, err := PathID(r, "article")
+		if got != tc.want || (tc.want == 0) != (marsad.ErrorCode(err) == marsad.ENOTFOUND) {
+			t.Errorf("PathID(%q) = %d, %v", tc.id, got, err)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/app"
+	"github.com/marsad/marsad/internal/httpx"
 	"github.com/marsad/marsad/internal/search"
 )
 
@@ -90,7 +91,7 @@ type storyData struct {
 }
 
 func (s *Server) story(r *http.Request) (*view, error) {
-	id, err := pathID(r, "story")
+	id, err := httpx.PathID(r, "story")
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func (s *Server) story(r *http.Request) (*view, error) {
 }
 
 func (s *Server) article(r *http.Request) (*view, error) {
-	id, err := pathID(r, "article")
+	id, err := httpx.PathID(r, "article")
 	if err != nil {
 		return nil, err
 	}

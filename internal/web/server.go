@@ -488,15 +488,6 @@ func pageNum(r *http.Request) (int, error) {
 	return n, nil
 }
 
-// pathID reads a numeric id from the path; a non-number is not found.
-func pathID(r *http.Request, what string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, marsad.Errorf(marsad.ENOTFOUND, "no %s %q", what, r.PathValue("id"))
-	}
-	return id, nil
-}
-
 // pager is the paging navigation of a list.
 type pager struct {
 	Page, Pages int
