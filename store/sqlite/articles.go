@@ -108,17 +108,13 @@ func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*mars
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM articles a WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count articles: %w", err)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
 	cols := articleColumns
 	if f.NoText {
 		cols = articleHeadColumns
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT `+cols+`
 		FROM articles a JOIN sources s ON s.id = a.source_id
-		WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+		WHERE `+cond+` ORDER BY `+order+limitOffset(f.Limit, f.Offset), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find articles: %w", err)
 	}

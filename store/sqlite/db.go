@@ -179,6 +179,22 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// limitOffset returns the LIMIT/OFFSET clause of a page: nothing when the
+// page is the whole list. SQLite has no OFFSET without LIMIT; its
+// "no limit" is LIMIT -1, which other databases refuse, so it appears
+// only for an offset alone.
+func limitOffset(limit, offset int) string {
+	switch {
+	case limit > 0 && offset > 0:
+		return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
+	case limit > 0:
+		return fmt.Sprintf(" LIMIT %d", limit)
+	case offset > 0:
+		return fmt.Sprintf(" LIMIT -1 OFFSET %d", offset)
+	}
+	return ""
+}
+
 func unixOrZero(t time.Time) int64 {
 	if t.IsZero() {
 		return 0

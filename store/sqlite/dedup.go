@@ -146,10 +146,26 @@ func (x *dedupIndex) Entries(ctx context.Context, ids []int64) ([]marsad.DedupEn
 // article rows. Rewriting an article row is costly (its body is in it), so
 // only copies are written.
 func (x *dedupIndex) Put(ctx context.Context, entries []marsad.DedupEntry, keys [][]int64) error {
+	// An entry already indexed is left as it is: neither its keys nor its
+	// article's canonical link change (the first of two in one batch wins).
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	skip, err := x.Indexed(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("put dedup docs: %w", err)
+	}
+	fresh := make([]marsad.DedupEntry, 0, len(entries))
 	docArgs := make([]any, 0, 5*len(entries))
 	type keyRow struct{ key, id int64 }
 	var krows []keyRow
 	for i, e := range entries {
+		if skip[e.ID] {
+			continue
+		}
+		skip[e.ID] = true
+		fresh = append(fresh, e)
 		var canon any
 		if e.CanonicalID != 0 {
 			canon = e.CanonicalID
@@ -180,7 +196,7 @@ func (x *dedupIndex) Put(ctx context.Context, entries []marsad.DedupEntry, keys 
 	if err != nil {
 		return fmt.Errorf("put canonical: %w", err)
 	}
-	for _, e := range entries {
+	for _, e := range fresh {
 		if e.CanonicalID == 0 {
 			continue
 		}

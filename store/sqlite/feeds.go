@@ -64,12 +64,8 @@ func (db *DB) FindFeeds(ctx context.Context, f marsad.FeedFilter) ([]*marsad.Fee
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM feeds f`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("find feeds: %w", err)
 	}
-	q := `SELECT ` + feedColumns + ` FROM feeds f JOIN sources s ON s.id = f.source_id` + cond + ` ORDER BY ` + order
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
-	} else if f.Offset > 0 {
-		q += fmt.Sprintf(" LIMIT -1 OFFSET %d", f.Offset)
-	}
+	q := `SELECT ` + feedColumns + ` FROM feeds f JOIN sources s ON s.id = f.source_id` + cond + ` ORDER BY ` + order +
+		limitOffset(f.Limit, f.Offset)
 	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find feeds: %w", err)

@@ -96,13 +96,41 @@ func (x *storyTx) CountedSince(ctx context.Context, gen int64) ([]int64, error) 
 	return ids, nil
 }
 
-// NextStoryID implements marsad.StoryTx.
+// NextStoryID implements marsad.StoryTx: above both the stories stored
+// and the highest id ever saved (maxStoryIDKey), so that the id of a
+// story merged away or cleared is never given to another one.
 func (x *storyTx) NextStoryID(ctx context.Context) (int64, error) {
-	var id int64
-	if err := x.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM stories`).Scan(&id); err != nil {
+	id, err := highestStoryID(ctx, x.tx)
+	if err != nil {
 		return 0, fmt.Errorf("next story id: %w", err)
 	}
-	return id, nil
+	return id + 1, nil
+}
+
+// maxStoryIDKey is the story_meta row holding the highest story id ever
+// saved (in value). Archives from before it have none: their highest
+// stored story stands in.
+const maxStoryIDKey = "max_story_id"
+
+// highestStoryID returns the highest story id stored or ever saved.
+func highestStoryID(ctx context.Context, q execQuerier) (int64, error) {
+	var stored, saved int64
+	if err := q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM stories`).Scan(&stored); err != nil {
+		return 0, err
+	}
+	err := q.QueryRowContext(ctx, `SELECT value FROM story_meta WHERE key = ?`, maxStoryIDKey).Scan(&saved)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	return max(stored, saved), nil
+}
+
+// keepStoryID records id as saved when it is above the highest recorded.
+func keepStoryID(ctx context.Context, q execQuerier, id int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO story_meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = CASE WHEN excluded.value > story_meta.value
+			THEN excluded.value ELSE story_meta.value END`, maxStoryIDKey, id)
+	return err
 }
 
 // Owed implements marsad.StoryTx.
@@ -266,6 +294,18 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 			return 0, fmt.Errorf("story save: %w", err)
 		}
 	}
+	top := int64(0)
+	for from, to := range ch.Merged {
+		top = max(top, from, to)
+	}
+	for _, st := range ch.Stories {
+		top = max(top, st.ID)
+	}
+	if top > 0 {
+		if err := keepStoryID(ctx, x.tx, top); err != nil {
+			return 0, fmt.Errorf("story save: %w", err)
+		}
+	}
 	for _, st := range ch.Stories {
 		if err := x.exec(ctx, `INSERT INTO stories (id, title, title_article_id, first_seen, last_seen,
 			articles, outlets, sources, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -348,12 +388,8 @@ func (db *DB) FindStories(ctx context.Context, f marsad.StoryFilter) ([]*marsad.
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM stories WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("find stories: %w", err)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
 	rows, err := db.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories WHERE `+cond+
-		` ORDER BY last_seen DESC, id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+		` ORDER BY last_seen DESC, id`+limitOffset(f.Limit, f.Offset), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find stories: %w", err)
 	}
@@ -369,13 +405,26 @@ func (db *DB) FindStories(ctx context.Context, f marsad.StoryFilter) ([]*marsad.
 	return out, total, rows.Err()
 }
 
-// ClearStories implements marsad.StoryStore.
+// ClearStories implements marsad.StoryStore. The touched stories' source
+// lists are rebuilt in Go from their remaining members (no string
+// aggregate: its name and syntax differ between databases).
 func (db *DB) ClearStories(ctx context.Context, from, to time.Time) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("clear stories: %w", err)
 	}
 	defer tx.Rollback()
+	// The stories about to lose members may be deleted: their ids stay
+	// taken (NextStoryID).
+	top, err := highestStoryID(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("clear stories: %w", err)
+	}
+	if top > 0 {
+		if err := keepStoryID(ctx, tx, top); err != nil {
+			return fmt.Errorf("clear stories: %w", err)
+		}
+	}
 	const touched = `(SELECT DISTINCT story_id FROM articles WHERE published >= ? AND published < ? AND story_id IS NOT NULL)`
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS story_clear (id INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("clear stories: %w", err)
@@ -396,20 +445,55 @@ func (db *DB) ClearStories(ctx context.Context, from, to time.Time) error {
 	for _, q := range []string{
 		`DELETE FROM stories WHERE id IN (SELECT id FROM temp.story_clear)
 			AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = stories.id)`,
-		`UPDATE stories SET (articles, outlets, first_seen, last_seen, sources) = (
-			SELECT count(*), count(DISTINCT a.source_id), min(a.published), max(a.published),
-				(SELECT group_concat(key, ' ') FROM (SELECT DISTINCT s.key FROM articles b JOIN sources s ON s.id = b.source_id
-					WHERE b.story_id = stories.id ORDER BY s.key))
+		`UPDATE stories SET (articles, outlets, first_seen, last_seen) = (
+			SELECT count(*), count(DISTINCT a.source_id), min(a.published), max(a.published)
 			FROM articles a WHERE a.story_id = stories.id)
 			WHERE id IN (SELECT id FROM temp.story_clear)`,
-		`DELETE FROM temp.story_clear`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("clear stories: %w", err)
 		}
 	}
+	sources, err := clearedStorySources(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("clear stories: %w", err)
+	}
+	ids := make([]int64, 0, len(sources))
+	for id := range sources {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE stories SET sources = ? WHERE id = ?`, strings.Join(sources[id], " "), id); err != nil {
+			return fmt.Errorf("clear stories: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.story_clear`); err != nil {
+		return fmt.Errorf("clear stories: %w", err)
+	}
 	if _, err := bumpStoryGeneration(ctx, tx); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// clearedStorySources returns the sorted outlet keys of the remaining
+// members of each story listed in temp.story_clear that still exists.
+func clearedStorySources(ctx context.Context, tx *sql.Tx) (map[int64][]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT a.story_id, s.key FROM articles a JOIN sources s ON s.id = a.source_id
+		WHERE a.story_id IN (SELECT id FROM temp.story_clear) ORDER BY a.story_id, s.key`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], key)
+	}
+	return out, rows.Err()
 }
