@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,4 +202,77 @@ func testFeedItems(t *testing.T, h *harness) {
 	if got.ItemsSeen != 3+len(many) {
 		t.Errorf("ItemsSeen = %d, want %d (the new items added)", got.ItemsSeen, 3+len(many))
 	}
+}
+
+func testClaimDueFeeds(t *testing.T, h *harness) {
+	for _, lease := range []time.Duration{0, -time.Minute} {
+		_, err := h.ClaimDueFeeds(ctx(t), hour(0), lease, 0)
+		wantCode(t, fmt.Sprintf("claim with lease %v", lease), err, marsad.EINVALID)
+	}
+	nexts := []int{1, 3, 2, 10}
+	var feedIDs []int64
+	for i, n := range nexts {
+		f := &marsad.Feed{URL: fmt.Sprintf("https://c%d.example/rss", i), Source: "c", NextPoll: hour(n)}
+		check(t, "create", h.CreateFeed(ctx(t), f))
+		feedIDs = append(feedIDs, f.ID)
+	}
+	claim := func(s marsad.Store, now time.Time, limit int) []int64 {
+		t.Helper()
+		got, err := s.ClaimDueFeeds(ctx(t), now, time.Hour, limit)
+		check(t, "claim", err)
+		var out []int64
+		for _, f := range got {
+			out = append(out, f.ID)
+			if !f.NextPoll.Equal(now.Add(time.Hour)) || f.URL == "" || f.Source != "c" {
+				t.Errorf("claimed feed %+v, want it read back with NextPoll at the lease's end %v", f, now.Add(time.Hour))
+			}
+		}
+		return sorted(out)
+	}
+	// The two due the longest, then the third due one; then none is left.
+	wantIDs(t, "claim 2 at h3", claim(h, hour(3), 2), sorted([]int64{feedIDs[0], feedIDs[2]}))
+	if f, err := h.FindFeedByID(ctx(t), feedIDs[0]); err != nil || !f.NextPoll.Equal(hour(4)) {
+		t.Errorf("claimed feed read back: %+v, %v; want NextPoll at h4", f, err)
+	}
+	wantIDs(t, "claim again at h3", claim(h, hour(3), 2), feedIDs[1:2])
+	wantIDs(t, "claim a third time at h3", claim(h, hour(3), 0), nil)
+	// Leases end at h4: all three are due again, never the one due at h10.
+	wantIDs(t, "claim all at h4", claim(h, hour(4), 0), sorted(feedIDs[:3]))
+
+	// Two pollers claiming at once through two handles share the feeds:
+	// none is claimed by both.
+	other := h.second(t)
+	var more []int64
+	for i := range 30 {
+		f := &marsad.Feed{URL: fmt.Sprintf("https://m%d.example/rss", i), Source: "m", NextPoll: hour(i % 7)}
+		check(t, "create", h.CreateFeed(ctx(t), f))
+		more = append(more, f.ID)
+	}
+	now := hour(9) // the 30 and the first three (leased until h5) are due; not the h10 one
+	got := make([][]int64, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for w, s := range []marsad.Store{h, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				feeds, err := s.ClaimDueFeeds(ctx(t), now, time.Hour, 2)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				for _, f := range feeds {
+					got[w] = append(got[w], f.ID)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		check(t, "concurrent claim", err)
+	}
+	all := slices.Concat(got[0], got[1])
+	slices.Sort(all)
+	wantIDs(t, "feeds claimed by two pollers at once, each once", all, sorted(slices.Concat(feedIDs[:3], more)))
 }

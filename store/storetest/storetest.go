@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Feeds/Update", testFeedsUpdate},
 		{"Feeds/FindFeedsOrderAndPages", testFindFeeds},
 		{"Feeds/Items", testFeedItems},
+		{"Feeds/ClaimDueFeeds", testClaimDueFeeds},
 		{"Search/Requests", testSearch},
 		{"Search/InvalidRequests", testSearchInvalid},
 		{"Search/ByStory", testSearchByStory},
