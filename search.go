@@ -56,7 +56,8 @@ const MaxSearchSources = 50
 
 // SearchService runs searches over the stored articles.
 type SearchService interface {
-	// Search returns one page of hits, best first, and the total number of
+	// Search returns one page of hits, best first (newest first when Expr
+	// is nil: filters alone rank nothing), and the total number of
 	// hits (matching articles, a group of copies counting once). EINVALID
 	// when the request has neither an expression nor a filter, or more
 	// than MaxSearchSources sources. The search stops when ctx ends.

@@ -202,12 +202,7 @@ func testFindArticles(t *testing.T, h *harness) {
 		}
 		return out
 	}
-	tests := []struct {
-		name  string
-		f     marsad.ArticleFilter
-		want  []int64
-		total int
-	}{
+	checkPages(t, []pageCase[marsad.ArticleFilter]{
 		{"everything by id", marsad.ArticleFilter{}, all, 6},
 		{"one id", marsad.ArticleFilter{ID: &id1}, pick(1), 1},
 		{"one url", marsad.ArticleFilter{URL: &url3}, pick(3), 1},
@@ -224,18 +219,8 @@ func testFindArticles(t *testing.T, h *harness) {
 		{"newest first, second page", marsad.ArticleFilter{Newest: true, Offset: 2, Limit: 2}, pick(3, 2), 6},
 		{"newest of one source in a range", marsad.ArticleFilter{Newest: true, SourceID: &srcA.ID, From: hour(1)}, pick(4, 2), 2},
 		{"nothing matches", marsad.ArticleFilter{From: hour(10)}, nil, 0},
-	}
-	for _, tt := range tests {
-		got, total, err := h.FindArticles(ctx(t), tt.f)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		wantIDs(t, tt.name, ids(got), tt.want)
-		if total != tt.total {
-			t.Errorf("%s: total %d, want %d (Offset and Limit ignored)", tt.name, total, tt.total)
-		}
-	}
+	}, func(f marsad.ArticleFilter) ([]*marsad.Article, int, error) { return h.FindArticles(ctx(t), f) },
+		func(a *marsad.Article) int64 { return a.ID })
 	if n, err := h.CountArticles(ctx(t)); err != nil || n != 6 {
 		t.Errorf("count = %d, %v; want 6", n, err)
 	}

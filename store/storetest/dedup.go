@@ -15,13 +15,7 @@ import (
 func dedupCorpus(t *testing.T, h *harness) []int64 {
 	t.Helper()
 	check(t, "register", h.RegisterStages(ctx(t), []string{"dedup"}))
-	return save(t, h,
-		input("https://a.example/x1", "a", hour(0), "", ""),
-		input("https://b.example/x2", "b", hour(1), "", ""),
-		input("https://c.example/x3", "c", hour(2), "", ""),
-		input("https://a.example/x4", "a", hour(3), "", ""),
-		input("https://e.example/x5", "e", hour(4), "", ""),
-	)
+	return saveAt(t, h, "x", at{"a", 0}, at{"b", 1}, at{"c", 2}, at{"a", 3}, at{"e", 4})
 }
 
 func entry(id int64, src string, hr int, canonical int64, sketch ...byte) marsad.DedupEntry {
@@ -31,11 +25,7 @@ func entry(id int64, src string, hr int, canonical int64, sketch ...byte) marsad
 // canonicals returns each article's CanonicalID as stored.
 func canonicals(t *testing.T, s marsad.Store, ids ...int64) []int64 {
 	t.Helper()
-	out := make([]int64, len(ids))
-	for i, id := range ids {
-		out[i] = article(t, s, id).CanonicalID
-	}
-	return out
+	return articleFields(t, s, func(a *marsad.Article) int64 { return a.CanonicalID }, ids...)
 }
 
 func copyCount(t *testing.T, s marsad.Store) int {

@@ -3,7 +3,6 @@ package storetest
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -123,12 +122,7 @@ func testFindFeeds(t *testing.T, h *harness) {
 	}
 	due2, due0 := hour(2), hour(0)
 	url := "https://f2.example/rss"
-	tests := []struct {
-		name  string
-		f     marsad.FeedFilter
-		want  []int64
-		total int
-	}{
+	checkPages(t, []pageCase[marsad.FeedFilter]{
 		{"all by id", marsad.FeedFilter{}, pick(0, 1, 2, 3, 4), 5},
 		{"one id", marsad.FeedFilter{ID: &feedIDs[3]}, pick(3), 1},
 		{"one URL", marsad.FeedFilter{URL: &url}, pick(2), 1},
@@ -138,22 +132,8 @@ func testFindFeeds(t *testing.T, h *harness) {
 		{"due by, soonest first", marsad.FeedFilter{DueBy: &due2}, pick(3, 4, 1), 3},
 		{"due by, a page", marsad.FeedFilter{DueBy: &due2, Offset: 1, Limit: 1}, pick(4), 3},
 		{"none due", marsad.FeedFilter{DueBy: &due0}, nil, 0},
-	}
-	for _, tt := range tests {
-		got, total, err := h.FindFeeds(ctx(t), tt.f)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		var gotIDs []int64
-		for _, f := range got {
-			gotIDs = append(gotIDs, f.ID)
-		}
-		wantIDs(t, tt.name, gotIDs, tt.want)
-		if total != tt.total {
-			t.Errorf("%s: total %d, want %d", tt.name, total, tt.total)
-		}
-	}
+	}, func(f marsad.FeedFilter) ([]*marsad.Feed, int, error) { return h.FindFeeds(ctx(t), f) },
+		func(f *marsad.Feed) int64 { return f.ID })
 	_, err := h.FindFeedByID(ctx(t), feedIDs[4]+100)
 	wantCode(t, "find missing feed", err, marsad.ENOTFOUND)
 }
@@ -250,28 +230,18 @@ func testClaimDueFeeds(t *testing.T, h *harness) {
 	}
 	now := hour(9) // the 30 and the first three (leased until h5) are due; not the h10 one
 	got := make([][]int64, 2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for w, s := range []marsad.Store{h, other} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 20 {
-				feeds, err := s.ClaimDueFeeds(ctx(t), now, time.Hour, 2)
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				for _, f := range feeds {
-					got[w] = append(got[w], f.ID)
-				}
+	parallel(t, 2, func(w int) error {
+		for range 20 {
+			feeds, err := []marsad.Store{h, other}[w].ClaimDueFeeds(ctx(t), now, time.Hour, 2)
+			if err != nil {
+				return fmt.Errorf("poller %d: %w", w, err)
 			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		check(t, "concurrent claim", err)
-	}
+			for _, f := range feeds {
+				got[w] = append(got[w], f.ID)
+			}
+		}
+		return nil
+	})
 	all := slices.Concat(got[0], got[1])
 	slices.Sort(all)
 	wantIDs(t, "feeds claimed by two pollers at once, each once", all, sorted(slices.Concat(feedIDs[:3], more)))

@@ -8,8 +8,10 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +115,23 @@ func input(url, src string, pub time.Time, titleTerms, bodyTerms string) *marsad
 	}
 }
 
+// at is an article to store: its source and its publication hour.
+type at struct {
+	src string
+	hr  int
+}
+
+// saveAt stores one article per spec, with no index terms, and returns
+// their ids; name and the position make its URL.
+func saveAt(t *testing.T, s marsad.Store, name string, specs ...at) []int64 {
+	t.Helper()
+	batch := make([]*marsad.ArticleInput, len(specs))
+	for i, sp := range specs {
+		batch[i] = input(fmt.Sprintf("https://%s.example/%s%d", sp.src, name, i+1), sp.src, hour(sp.hr), "", "")
+	}
+	return save(t, s, batch...)
+}
+
 // save stores the batch and returns the ids, failing the test on error.
 func save(t *testing.T, s marsad.Store, batch ...*marsad.ArticleInput) []int64 {
 	t.Helper()
@@ -163,6 +182,58 @@ func article(t *testing.T, s marsad.Store, id int64) *marsad.Article {
 	a, err := s.FindArticleByID(t.Context(), id)
 	check(t, fmt.Sprintf("find article %d", id), err)
 	return a
+}
+
+// articleFields returns one field of each article as stored.
+func articleFields(t *testing.T, s marsad.Store, field func(*marsad.Article) int64, ids ...int64) []int64 {
+	t.Helper()
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = field(article(t, s, id))
+	}
+	return out
+}
+
+// pageCase is a filter of a Find… method and what it must return: the
+// ids in order and the total, which ignores Offset and Limit.
+type pageCase[F any] struct {
+	name  string
+	f     F
+	want  []int64
+	total int
+}
+
+// checkPages runs find on every case.
+func checkPages[F, T any](t *testing.T, cases []pageCase[F], find func(F) ([]T, int, error), id func(T) int64) {
+	t.Helper()
+	for _, tt := range cases {
+		got, total, err := find(tt.f)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		gotIDs := make([]int64, len(got))
+		for i, x := range got {
+			gotIDs[i] = id(x)
+		}
+		wantIDs(t, tt.name, gotIDs, tt.want)
+		if total != tt.total {
+			t.Errorf("%s: total %d, want %d (Offset and Limit ignored)", tt.name, total, tt.total)
+		}
+	}
+}
+
+// parallel runs fn for workers 0 … n-1 at once and fails the test with
+// their errors.
+func parallel(t *testing.T, n int, fn func(w int) error) {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Go(func() { errs[w] = fn(w) })
+	}
+	wg.Wait()
+	check(t, "concurrent work", errors.Join(errs...))
 }
 
 // ids returns the ids of list in its order.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -21,50 +22,41 @@ func storyRecord(id int64, title string, titleArticle int64, first, last time.Ti
 	}
 }
 
+// inStoryTx runs fn in a story transaction (run is StoryTx or StoryRead)
+// and returns its value, failing the test on error.
+func inStoryTx[T any](t *testing.T, what string, run func(context.Context, func(marsad.StoryTx) error) error, fn func(marsad.StoryTx) (T, error)) T {
+	t.Helper()
+	var v T
+	check(t, what, run(ctx(t), func(tx marsad.StoryTx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	}))
+	return v
+}
+
 // saveStories runs one story transaction that saves ch and returns the
 // new generation.
 func saveStories(t *testing.T, s marsad.Store, ch *marsad.StoryChanges) int64 {
 	t.Helper()
-	var gen int64
-	check(t, "story save", s.StoryTx(ctx(t), func(tx marsad.StoryTx) error {
-		var err error
-		gen, err = tx.Save(ctx(t), ch)
-		return err
-	}))
-	return gen
+	return inStoryTx(t, "story save", s.StoryTx, func(tx marsad.StoryTx) (int64, error) { return tx.Save(ctx(t), ch) })
 }
 
 // generation reads the story generation in a read transaction.
 func generation(t *testing.T, s marsad.Store) int64 {
 	t.Helper()
-	var g int64
-	check(t, "generation", s.StoryRead(ctx(t), func(tx marsad.StoryTx) error {
-		var err error
-		g, err = tx.Generation(ctx(t))
-		return err
-	}))
-	return g
+	return inStoryTx(t, "generation", s.StoryRead, func(tx marsad.StoryTx) (int64, error) { return tx.Generation(ctx(t)) })
 }
 
 func nextStoryID(t *testing.T, s marsad.Store) int64 {
 	t.Helper()
-	var n int64
-	check(t, "next story id", s.StoryRead(ctx(t), func(tx marsad.StoryTx) error {
-		var err error
-		n, err = tx.NextStoryID(ctx(t))
-		return err
-	}))
-	return n
+	return inStoryTx(t, "next story id", s.StoryRead, func(tx marsad.StoryTx) (int64, error) { return tx.NextStoryID(ctx(t)) })
 }
 
 // storyIDs returns each article's StoryID as stored.
 func storyIDs(t *testing.T, s marsad.Store, ids ...int64) []int64 {
 	t.Helper()
-	out := make([]int64, len(ids))
-	for i, id := range ids {
-		out[i] = article(t, s, id).StoryID
-	}
-	return out
+	return articleFields(t, s, func(a *marsad.Article) int64 { return a.StoryID }, ids...)
 }
 
 // storyFixture stores six articles and places them in four stories:
@@ -86,14 +78,7 @@ type storyFixture struct {
 func newStoryFixture(t *testing.T, h *harness) *storyFixture {
 	t.Helper()
 	check(t, "register", h.RegisterStages(ctx(t), []string{"story"}))
-	got := save(t, h,
-		input("https://a.example/a1", "a", hour(0), "", ""),
-		input("https://b.example/a2", "b", hour(1), "", ""),
-		input("https://a.example/a3", "a", hour(2), "", ""),
-		input("https://c.example/a4", "c", hour(5), "", ""),
-		input("https://b.example/a5", "b", hour(30), "", ""),
-		input("https://d.example/a6", "d", hour(5), "", ""),
-	)
+	got := saveAt(t, h, "a", at{"a", 0}, at{"b", 1}, at{"a", 2}, at{"c", 5}, at{"b", 30}, at{"d", 5})
 	f := &storyFixture{a: append([]int64{0}, got...)}
 	f.s = nextStoryID(t, h)
 	if f.s <= 0 {
@@ -175,12 +160,7 @@ func testStorySave(t *testing.T, h *harness) {
 func testFindStories(t *testing.T, h *harness) {
 	f := newStoryFixture(t, h)
 	s := f.s
-	tests := []struct {
-		name  string
-		f     marsad.StoryFilter
-		want  []int64
-		total int
-	}{
+	checkPages(t, []pageCase[marsad.StoryFilter]{
 		{"latest first, then id", marsad.StoryFilter{}, []int64{s + 2, s + 1, s + 3, s}, 4},
 		{"a page", marsad.StoryFilter{Offset: 1, Limit: 2}, []int64{s + 1, s + 3}, 4},
 		{"offset only", marsad.StoryFilter{Offset: 2}, []int64{s + 3, s}, 4},
@@ -190,22 +170,8 @@ func testFindStories(t *testing.T, h *harness) {
 		{"with an article of b", marsad.StoryFilter{Source: "b"}, []int64{s + 2, s}, 2},
 		{"of an outlet with no story", marsad.StoryFilter{Source: "zz"}, nil, 0},
 		{"filters together", marsad.StoryFilter{Source: "b", From: hour(3), Limit: 5}, []int64{s + 2}, 1},
-	}
-	for _, tt := range tests {
-		got, total, err := h.FindStories(ctx(t), tt.f)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		var gotIDs []int64
-		for _, st := range got {
-			gotIDs = append(gotIDs, st.ID)
-		}
-		wantIDs(t, tt.name, gotIDs, tt.want)
-		if total != tt.total {
-			t.Errorf("%s: total %d, want %d", tt.name, total, tt.total)
-		}
-	}
+	}, func(f marsad.StoryFilter) ([]*marsad.Story, int, error) { return h.FindStories(ctx(t), f) },
+		func(st *marsad.Story) int64 { return st.ID })
 }
 
 func testStoryMerge(t *testing.T, h *harness) {
@@ -387,14 +353,7 @@ func testCopyStories(t *testing.T, h *harness) {
 	check(t, "register", h.RegisterStages(ctx(t), []string{"story"}))
 	// c1 with copies c2, c3: c1 placed in story 5. d1 with copy d2, none
 	// placed. e1 alone, placed.
-	got := save(t, h,
-		input("https://a.example/c1", "a", hour(0), "", ""),
-		input("https://b.example/c2", "b", hour(1), "", ""),
-		input("https://c.example/c3", "c", hour(2), "", ""),
-		input("https://a.example/d1", "a", hour(3), "", ""),
-		input("https://b.example/d2", "b", hour(4), "", ""),
-		input("https://a.example/e1", "a", hour(5), "", ""),
-	)
+	got := saveAt(t, h, "c", at{"a", 0}, at{"b", 1}, at{"c", 2}, at{"a", 3}, at{"b", 4}, at{"a", 5})
 	c1, c2, c3, d1, d2, e1 := got[0], got[1], got[2], got[3], got[4], got[5]
 	linkCopies(t, h, c1, c2, c3)
 	linkCopies(t, h, d1, d2)

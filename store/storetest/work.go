@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/marsad/marsad"
 )
 
 func testWorkLedger(t *testing.T, h *harness) {
-	wantCode(t, "register an empty name", h.RegisterStages(ctx(t), []string{"dedup", " "}), marsad.EINVALID)
+	wantCode(t, "register an empty name", h.RegisterStages(ctx(t), []string{"dedup", ""}), marsad.EINVALID)
 	first := seq(t, h, "a", "a", 0, 3) // stored before any stage exists
 	if c := owedCounts(t, h); len(c) > 1 || c["dedup"] != 0 {
 		// A refused registration may or may not have kept "dedup"; it owes
@@ -149,32 +148,22 @@ func testTwoWriters(t *testing.T, h *harness) {
 		inserted bool
 	}
 	results := make([][]result, 2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for w, s := range []marsad.Store{h, other} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, plan := range plans[w] {
-				in := make([]*marsad.ArticleInput, len(plan))
-				for i, u := range plan {
-					in[i] = input(url(u), fmt.Sprintf("src%d", u%5), hour(u), "", "")
-				}
-				res, err := s.SaveArticles(ctx(t), in)
-				if err != nil {
-					errs[w] = fmt.Errorf("writer %d: %w", w, err)
-					return
-				}
-				for i, r := range res {
-					results[w] = append(results[w], result{plan[i], r.ID, r.Inserted})
-				}
+	parallel(t, 2, func(w int) error {
+		for _, plan := range plans[w] {
+			in := make([]*marsad.ArticleInput, len(plan))
+			for i, u := range plan {
+				in[i] = input(url(u), fmt.Sprintf("src%d", u%5), hour(u), "", "")
 			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		check(t, "concurrent save", err)
-	}
+			res, err := []marsad.Store{h, other}[w].SaveArticles(ctx(t), in)
+			if err != nil {
+				return fmt.Errorf("writer %d: %w", w, err)
+			}
+			for i, r := range res {
+				results[w] = append(results[w], result{plan[i], r.ID, r.Inserted})
+			}
+		}
+		return nil
+	})
 	idOf := map[int]int64{}
 	inserted := map[int]int{}
 	for _, rs := range results {
