@@ -54,9 +54,6 @@ func testSaveAndReadBack(t *testing.T, h *harness) {
 	if second.SourceID != src.ID || len(second.Tags) != 0 || second.CanonicalID != 0 || second.StoryID != 0 {
 		t.Errorf("second article: %+v, want source %d, no tags, no copy link, no story", second, src.ID)
 	}
-	if second.Fetched.IsZero() {
-		t.Errorf("second article: Fetched left zero, want the time it was stored")
-	}
 	list, _, err := h.FindArticles(ctx(t), marsad.ArticleFilter{ID: &res[0].ID, NoText: true})
 	check(t, "find without text", err)
 	if len(list) != 1 || list[0].Title != want.Title || list[0].Body != "" || list[0].HTML != "" || list[0].Summary != "" {

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"Stories/FailedTransactionKeepsNothing", testStoryFailedTx},
 		{"Stories/CopyStories", testCopyStories},
 		{"Stories/ClearStoriesForRebuild", testClearStories},
+		{"Stories/TwoWritersAtOnce", testStoryWriters},
 		{"Work/Ledger", testWorkLedger},
 		{"Work/SurvivesCrash", testWorkSurvivesCrash},
 		{"Work/TwoWritersAtOnce", testTwoWriters},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -439,5 +440,49 @@ func testClearStories(t *testing.T, h *harness) {
 	wantIDs(t, "stories after the rebuild, latest first", order, []int64{s + 2, next, s})
 	if total != 3 {
 		t.Errorf("stories after the rebuild: total %d, want 3", total)
+	}
+}
+
+// testStoryWriters saves stories through two handles at once: every save
+// gets a generation of its own, and the store ends at one of them.
+func testStoryWriters(t *testing.T, h *harness) {
+	check(t, "register", h.RegisterStages(ctx(t), []string{"story"}))
+	other := h.second(t)
+	const perWriter = 8
+	art := seq(t, h, "w", "a", 0, 2*perWriter)
+	gens := make([][]int64, 2)
+	parallel(t, 2, func(w int) error {
+		s := []marsad.Store{h, other}[w]
+		for i := range perWriter {
+			a := art[w*perWriter+i]
+			id := int64(100*(w+1) + i)
+			err := s.StoryTx(ctx(t), func(tx marsad.StoryTx) error {
+				gen, err := tx.Save(ctx(t), &marsad.StoryChanges{Stage: "story", Assigned: map[int64]int64{a: id},
+					Stories: []*marsad.StoryRecord{storyRecord(id, "س", a, hour(0), hour(0), 1, "a")}, Done: []int64{a}})
+				gens[w] = append(gens[w], gen)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("writer %d: %w", w, err)
+			}
+		}
+		return nil
+	})
+	all := slices.Concat(gens[0], gens[1])
+	slices.Sort(all)
+	if len(slices.Compact(slices.Clone(all))) != len(all) {
+		t.Errorf("generations of %d saves by two writers: %v, want all different", len(all), all)
+	}
+	if g := generation(t, h); !slices.Contains(all, g) {
+		t.Errorf("generation after the saves = %d, want one the saves returned (%v)", g, all)
+	}
+	if c := owedCounts(t, h); c["story"] != 0 {
+		t.Errorf("story work owed after both writers: %d, want 0", c["story"])
+	}
+	if st, _, err := h.FindStories(ctx(t), marsad.StoryFilter{}); err != nil || len(st) != 2*perWriter {
+		t.Errorf("stories after both writers: %d, %v; want %d", len(st), err, 2*perWriter)
+	}
+	if n := nextStoryID(t, other); n != 200+perWriter {
+		t.Errorf("NextStoryID = %d, want %d", n, 200+perWriter)
 	}
 }
