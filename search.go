@@ -62,4 +62,10 @@ type SearchService interface {
 	// when the request has neither an expression nor a filter, or more
 	// than MaxSearchSources sources. The search stops when ctx ends.
 	Search(ctx context.Context, req SearchRequest) ([]SearchHit, int, error)
+	// DocFrequencies returns, for each analyzed term, the number of indexed
+	// articles whose title or body holds it (0 for a term never seen), and
+	// the number of indexed articles: what weighs a term by its rarity
+	// (TF-IDF) for more-like-this queries. EINTERNAL when the index cannot
+	// be read.
+	DocFrequencies(ctx context.Context, terms []string) (df []int, docs int, err error)
 }

@@ -91,6 +91,7 @@ func (a *cli) rootCmd() *cobra.Command {
 		(*cli).migrateCmd,
 		(*cli).pollCmd,
 		(*cli).reindexCmd,
+		(*cli).relatedCmd,
 		(*cli).searchCmd,
 		(*cli).serveCmd,
 		(*cli).showCmd,
@@ -126,6 +127,7 @@ func (a *cli) evalCmd() *cobra.Command {
 	for _, newCmd := range []func(*cli) *cobra.Command{
 		(*cli).evalDedupCmd,
 		(*cli).evalExtractCmd,
+		(*cli).evalRelatedCmd,
 		(*cli).evalStemCmd,
 		(*cli).evalStoriesCmd,
 	} {

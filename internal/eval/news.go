@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/marsad/marsad"
 )
 
 // NewsItem is one row of the shared news corpora (saudinewsnet,
@@ -22,6 +24,12 @@ type NewsItem struct {
 	Category  string    `json:"category"`
 	Published time.Time `json:"-"`
 	Line      int       `json:"-"`
+}
+
+// Raw is the item as the pipeline's doors hand it over.
+func (it NewsItem) Raw() *marsad.RawArticle {
+	return &marsad.RawArticle{URL: it.URL, Title: it.Title, Body: it.Body, Summary: it.Summary,
+		Source: it.Source, SourceName: it.Source, Published: it.Published, Category: it.Category, ID: it.ID, Lang: "ar"}
 }
 
 // ReadNewsJSONL reads a corpus file, parsing `published` with its offset

@@ -31,8 +31,7 @@ func StoriesThroughPipeline(ctx context.Context, dir string, items []NewsItem, p
 	for start := 0; start < len(items); start += batchSize {
 		var raws []*marsad.RawArticle
 		for _, it := range items[start:min(len(items), start+batchSize)] {
-			raws = append(raws, &marsad.RawArticle{URL: it.URL, Title: it.Title, Body: it.Body, Summary: it.Summary,
-				Source: it.Source, SourceName: it.Source, Published: it.Published, Category: it.Category, ID: it.ID, Lang: "ar"})
+			raws = append(raws, it.Raw())
 		}
 		if _, err := pl.Ingest(ctx, raws); err != nil {
 			return nil, 0, fmt.Errorf("eval stories import: %w", err)

@@ -145,3 +145,55 @@ var ftsSyntax = querytree.Syntax{
 // ftsString quotes s as an FTS5 string: inside it every token is a phrase
 // word, so no term can be read as an operator.
 func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// DocFrequencies reads the document frequency of each term from the search
+// index's vocabulary (fts5vocab, migration 0008) and counts the articles.
+func (db *DB) DocFrequencies(ctx context.Context, terms []string) ([]int, int, error) {
+	df := make([]int, len(terms))
+	var docs int
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&docs); err != nil {
+		return nil, 0, fmt.Errorf("doc frequencies: %w", err)
+	}
+	if len(terms) == 0 {
+		return df, docs, nil
+	}
+	at := make(map[string][]int, len(terms))
+	args := make([]any, 0, len(terms))
+	for i, t := range terms {
+		if _, ok := at[t]; !ok {
+			args = append(args, t)
+		}
+		at[t] = append(at[t], i)
+	}
+	// Chunks stay far below SQLite's limit on bound parameters.
+	for len(args) > 0 {
+		n := min(len(args), 500)
+		if err := db.readDocFrequencies(ctx, args[:n], at, df); err != nil {
+			return nil, 0, err
+		}
+		args = args[n:]
+	}
+	return df, docs, nil
+}
+
+func (db *DB) readDocFrequencies(ctx context.Context, args []any, at map[string][]int, df []int) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT term, doc FROM article_vocab WHERE term IN (`+placeholders(len(args))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("doc frequencies of %d terms: %w", len(args), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return fmt.Errorf("doc frequencies: %w", err)
+		}
+		for _, i := range at[t] {
+			df[i] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("doc frequencies: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/marsad/marsad/internal/analyzer"
+	"github.com/marsad/marsad/internal/eval"
+	"github.com/marsad/marsad/internal/related"
+	"github.com/marsad/marsad/store/sqlite"
+)
+
+// evalRelatedCmd scores the similar-articles lists against story_gold.
+func (a *cli) evalRelatedCmd() *cobra.Command {
+	var articles, gold, keep string
+	var batch int
+	p := related.DefaultParams()
+	cmd := &cobra.Command{
+		Use:   "related --articles FILE --gold FILE",
+		Short: "Score similar articles (precision@5 against gold stories) and count bad lists (self, copies, a copy group twice)",
+		Long: `Imports the whole archive through the standard pipeline into a temporary
+store, then computes the lists of every gold article in a gold story of two or
+more. p_at5: share of its first k similar entries in its gold story, k = min(5,
+other copy groups in that story); strict_p_at5 divides by 5 always. bad_lists:
+lists holding the article, a copy of it, one copy group twice, or an entry of
+the page's other list. The first line is the baseline (the more-like-this
+query's bm25 order, no re-ranking), the last the lists as marsad shows them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			w := cmd.OutOrStdout()
+			if articles == "" || gold == "" {
+				return fmt.Errorf("eval related: --articles and --gold are required")
+			}
+			g, err := eval.ReadStoryGold(gold)
+			if err != nil {
+				return err
+			}
+			items, err := eval.ReadNewsJSONL(articles)
+			if err != nil {
+				return err
+			}
+			path := keep
+			if path == "" {
+				dir, err := os.MkdirTemp("", "marsad-eval-related-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				path = filepath.Join(dir, "eval-related.db")
+			}
+			_, statErr := os.Stat(path)
+			db, err := sqlite.Open(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var ids map[string]int64
+			if keep != "" && statErr == nil {
+				// --keep names a store an earlier run imported: reuse it.
+				ids, err = eval.StoredIDs(ctx, db, items)
+			} else {
+				ids, err = eval.ImportNews(ctx, db, items, batch)
+			}
+			if err != nil {
+				return fmt.Errorf("eval related: %w", err)
+			}
+			an := analyzer.New()
+			base := p
+			base.Plain = true
+			for _, run := range []struct {
+				name string
+				p    related.Params
+			}{{"baseline (bm25 more-like-this, no re-ranking)", base}, {"eval related", p}} {
+				s, err := eval.ScoreRelated(ctx, db, related.New(db, an.Terms, run.p), g, ids)
+				if err != nil {
+					return fmt.Errorf("eval related: %w", err)
+				}
+				eval.WriteRelated(w, run.name, s)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&articles, "articles", "", "corpus JSONL (ant_multisource/articles.jsonl)")
+	cmd.Flags().StringVar(&gold, "gold", "", "story_gold labels JSONL")
+	cmd.Flags().IntVar(&batch, "batch", 500, "import batch size")
+	cmd.Flags().StringVar(&keep, "keep", "", "import into this store file and keep it; reuse it when it exists")
+	cmd.Flags().IntVar(&p.QueryTerms, "query-terms", p.QueryTerms, "terms in the more-like-this query")
+	cmd.Flags().IntVar(&p.Candidates, "candidates", p.Candidates, "copy groups re-ranked")
+	cmd.Flags().IntVar(&p.TitleWeight, "title-weight", p.TitleWeight, "times a title term counts")
+	cmd.Flags().DurationVar(&p.HalfLife, "half-life", p.HalfLife, "time half-life of the ranking (0: off)")
+	cmd.Flags().Float64Var(&p.CopyCosine, "copy-cosine", p.CopyCosine, "cosine at which two texts are one")
+	return cmd
+}

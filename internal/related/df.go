@@ -1,0 +1,69 @@
+package related
+
+import (
+	"context"
+	"math"
+	"sync"
+
+	"github.com/marsad/marsad"
+)
+
+// dfCache keeps the document frequencies already read from the index: a
+// page's candidates share most of their vocabulary with earlier pages', so
+// after a few hundred lists nearly every lookup is a map hit. The counts
+// are dropped when the archive has grown by a fiftieth since they were
+// read (or shrunk: a rebuilt store), so the weights follow the archive.
+type dfCache struct {
+	mu   sync.Mutex
+	df   map[string]int
+	docs int // articles indexed when df was read
+}
+
+// maxCachedTerms bounds the cache: far above the vocabulary of the two
+// shared archives (about 150k terms), small in memory.
+const maxCachedTerms = 1 << 20
+
+func newDFCache() *dfCache { return &dfCache{df: map[string]int{}} }
+
+// idf returns ln((N+1)/(df+1)) for each key, N the number of indexed
+// articles, reading the frequencies it does not hold from s.
+func (c *dfCache) idf(ctx context.Context, s marsad.SearchService, keys []string) (map[string]float64, error) {
+	c.mu.Lock()
+	var missing []string
+	for _, k := range keys {
+		if _, ok := c.df[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	empty := c.docs == 0
+	c.mu.Unlock()
+	if len(missing) > 0 || empty {
+		df, docs, err := s.DocFrequencies(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if docs < c.docs || docs > c.docs+c.docs/50 || len(c.df) > maxCachedTerms {
+			c.df, c.docs = make(map[string]int, len(c.df)), docs
+			c.mu.Unlock()
+			// Re-read everything asked now at the new size.
+			if df, docs, err = s.DocFrequencies(ctx, keys); err != nil {
+				return nil, err
+			}
+			missing = keys
+			c.mu.Lock()
+		}
+		for i, k := range missing {
+			c.df[k] = df[i]
+		}
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := float64(c.docs)
+	out := make(map[string]float64, len(keys))
+	for _, k := range keys {
+		out[k] = math.Log((n + 1) / (float64(c.df[k]) + 1))
+	}
+	return out, nil
+}

@@ -1,0 +1,388 @@
+// Package related picks what an article page shows after the article: the
+// similar articles (مقالات مشابهة) and the read-also picks (إقرأ أيضاً).
+//
+// It is a pure algorithm over the root package's interfaces: the article
+// in, two lists out. Its candidates come from a more-like-this query — the
+// article's heaviest TF-IDF terms ORed together — run by the store's
+// search (bm25, one hit per copy group); they are then re-ranked by the
+// cosine of whole-text TF-IDF vectors and by closeness in time. Nothing is
+// stored: a list reflects the archive and the stories as they are when it
+// is asked for (see Cache for keeping recent answers).
+package related
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/marsad/marsad"
+)
+
+// Entry is one item of a list: enough to show a linked title with its
+// outlet and date.
+type Entry struct {
+	ID         int64     `json:"id"`
+	Title      string    `json:"title"`
+	URL        string    `json:"url"`
+	Source     string    `json:"source"`      // outlet key
+	SourceName string    `json:"source_name"` // outlet display name
+	Published  time.Time `json:"published"`
+	StoryID    int64     `json:"story_id,omitempty"`
+	// Copies is the number of other articles carrying the same text
+	// (republications), shown as one entry.
+	Copies int `json:"copies,omitempty"`
+	// Score is the ranking score: cosine × time factor (bm25 when the
+	// re-ranking is off).
+	Score float64 `json:"score"`
+}
+
+// Lists are the two lists of an article page. They never hold the article
+// itself, a copy of it (dedup link or a near-identical text), or one copy
+// group twice, and no item is in both.
+type Lists struct {
+	// Similar holds up to Params.Similar nearest articles, at most
+	// Params.PerOutlet from one outlet, best first.
+	Similar []Entry `json:"similar"`
+	// ReadAlso holds up to Params.ReadAlso related articles from other
+	// stories than the article's, one per story, best first.
+	ReadAlso []Entry `json:"read_also"`
+}
+
+// Params tune the lists. DefaultParams gives the chosen values; each says
+// how it was chosen.
+type Params struct {
+	// QueryTerms is the number of the article's heaviest terms ORed into the
+	// more-like-this query.
+	QueryTerms int
+	// Candidates is the number of copy groups the query returns for
+	// re-ranking.
+	Candidates int
+	// TitleWeight counts each title term this many times in a vector: a
+	// title names the event.
+	TitleWeight int
+	// HalfLife discounts a candidate by 2^(−|Δt|/HalfLife), Δt between its
+	// date and the article's; 0 turns the time factor off.
+	HalfLife time.Duration
+	// CopyCosine is the cosine at or above which two texts are one text
+	// (a republication dedup did not link): such a candidate is the
+	// article's copy and never listed; two such candidates are one entry.
+	CopyCosine float64
+	// Similar, PerOutlet, ReadAlso: list lengths and the per-outlet cap.
+	Similar, PerOutlet, ReadAlso int
+	// ReadAlsoMin is the least cosine for a read-also pick: related, not
+	// merely recent.
+	ReadAlsoMin float64
+	// OtherOutlet multiplies the read-also score of an article from another
+	// outlet than the page's.
+	OtherOutlet float64
+	// Plain skips the re-ranking: candidates stay in bm25 order (the
+	// baseline `eval related` prints).
+	Plain bool
+}
+
+// DefaultParams returns the parameters chosen on the 12–15 April 2018
+// gold window and confirmed on 3–6 May (docs/PERFORMANCE.md).
+func DefaultParams() Params {
+	return Params{
+		QueryTerms:  20,
+		Candidates:  40,
+		TitleWeight: 3,
+		HalfLife:    24 * time.Hour, // 12–15 April: 12 h 0.686, 24 h 0.703, 72 h 0.69
+		CopyCosine:  0.9,
+		Similar:     10,
+		PerOutlet:   2,
+		ReadAlso:    3,
+		ReadAlsoMin: 0.1,
+		OtherOutlet: 1.5,
+	}
+}
+
+// Finder computes the lists of an article.
+type Finder struct {
+	search marsad.SearchService
+	terms  func(string) []string
+	p      Params
+	df     *dfCache
+}
+
+// New returns a Finder over the store's search and document frequencies;
+// terms is the analyzer's (analyzer.Terms), the one the index was built
+// with.
+func New(s marsad.SearchService, terms func(string) []string, p Params) *Finder {
+	return &Finder{search: s, terms: terms, p: p, df: newDFCache()}
+}
+
+// candidate is one copy group the query found, with its vector.
+type candidate struct {
+	hit   marsad.SearchHit
+	vec   vector
+	cos   float64
+	score float64
+}
+
+// Find returns the lists of article a (a stored article: its copy group and
+// story are taken from it).
+func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
+	counts := f.counts(a.Title, a.Body)
+	keys := make([]string, 0, len(counts))
+	for t := range counts {
+		keys = append(keys, t)
+	}
+	idf, err := f.df.idf(ctx, f.search, keys)
+	if err != nil {
+		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	}
+	self := weigh(counts, idf)
+	if len(self.terms) == 0 {
+		return &Lists{}, nil
+	}
+	query := self.top(f.p.QueryTerms)
+	or := &marsad.QueryNode{Op: marsad.OpOr}
+	for _, t := range query {
+		or.Children = append(or.Children, &marsad.QueryNode{Op: marsad.OpTerm, Terms: []string{t}})
+	}
+	// One more group than asked: the article's own group is among the hits.
+	hits, _, err := f.search.Search(ctx, marsad.SearchRequest{Expr: or, Limit: f.p.Candidates + 1})
+	if err != nil {
+		return nil, fmt.Errorf("related %d: more-like-this: %w", a.ID, err)
+	}
+	group := groupOf(a)
+	cands := make([]*candidate, 0, len(hits))
+	for _, h := range hits {
+		if groupOf(h.Article) == group {
+			continue
+		}
+		cands = append(cands, &candidate{hit: h, score: h.Score})
+	}
+	if !f.p.Plain {
+		if err := f.rerank(ctx, a, self, cands); err != nil {
+			return nil, fmt.Errorf("related %d: %w", a.ID, err)
+		}
+	}
+	return f.pick(a, cands), nil
+}
+
+// rerank scores every candidate by cosine × time factor, best first. A
+// candidate at CopyCosine or more is a copy of the article and dropped.
+func (f *Finder) rerank(ctx context.Context, a *marsad.Article, self vector, cands []*candidate) error {
+	all := make([]map[string]int, len(cands))
+	var keys []string
+	seen := map[string]struct{}{}
+	for i, c := range cands {
+		all[i] = f.counts(c.hit.Article.Title, c.hit.Article.Body)
+		for t := range all[i] {
+			if _, ok := seen[t]; !ok {
+				seen[t] = struct{}{}
+				keys = append(keys, t)
+			}
+		}
+	}
+	idf, err := f.df.idf(ctx, f.search, keys)
+	if err != nil {
+		return err
+	}
+	for i, c := range cands {
+		c.vec = weigh(all[i], idf)
+		c.cos = self.cosine(c.vec)
+		c.score = c.cos
+		if f.p.HalfLife > 0 {
+			dt := math.Abs(c.hit.Article.Published.Sub(a.Published).Hours())
+			c.score *= math.Exp2(-dt / f.p.HalfLife.Hours())
+		}
+		if c.cos >= f.p.CopyCosine {
+			c.score = -1 // a republication dedup did not link: never listed
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	return nil
+}
+
+// pick fills the lists from the ranked candidates: similar first, with the
+// per-outlet cap, then read-also from the rest (other stories, one per
+// story, other outlets preferred). Near-identical candidates are one entry.
+// Similar goes first because the story clusterer splits some events finer
+// than readers do: picked first, read-also took those articles away from
+// similar (12–15 April p@5 0.60, similar first 0.70).
+func (f *Finder) pick(a *marsad.Article, cands []*candidate) *Lists {
+	var l Lists
+	var taken []*candidate
+	isTaken := func(c *candidate) bool {
+		if c.score < 0 {
+			return true
+		}
+		for _, t := range taken {
+			if t == c || (c.vec.norm > 0 && t.vec.norm > 0 && c.vec.cosine(t.vec) >= f.p.CopyCosine) {
+				return true
+			}
+		}
+		return false
+	}
+	readAlso := func() {
+		if f.p.ReadAlso == 0 || f.p.Plain {
+			return
+		}
+		type pickRA struct {
+			c     *candidate
+			score float64
+		}
+		var ra []pickRA
+		for _, c := range cands {
+			s := c.hit.Article.StoryID
+			if c.score < 0 || c.cos < f.p.ReadAlsoMin || (s != 0 && s == a.StoryID) {
+				continue
+			}
+			w := c.cos
+			if c.hit.Article.SourceID != a.SourceID {
+				w *= f.p.OtherOutlet
+			}
+			if f.p.HalfLife > 0 {
+				dt := math.Abs(c.hit.Article.Published.Sub(a.Published).Hours())
+				w *= math.Exp2(-dt / f.p.HalfLife.Hours())
+			}
+			ra = append(ra, pickRA{c, w})
+		}
+		sort.SliceStable(ra, func(i, j int) bool { return ra[i].score > ra[j].score })
+		stories := map[int64]bool{}
+		for _, r := range ra {
+			if len(l.ReadAlso) == f.p.ReadAlso {
+				break
+			}
+			s := r.c.hit.Article.StoryID
+			if (s != 0 && stories[s]) || isTaken(r.c) {
+				continue
+			}
+			stories[s] = true
+			taken = append(taken, r.c)
+			l.ReadAlso = append(l.ReadAlso, entryOf(r.c.hit, r.score))
+		}
+	}
+	var simCands []*candidate
+	similar := func() {
+		perOutlet := map[int64]int{}
+		for _, c := range cands {
+			if len(l.Similar) == f.p.Similar {
+				break
+			}
+			src := c.hit.Article.SourceID
+			if perOutlet[src] >= f.p.PerOutlet || isTaken(c) {
+				continue
+			}
+			perOutlet[src]++
+			taken = append(taken, c)
+			simCands = append(simCands, c)
+			l.Similar = append(l.Similar, entryOf(c.hit, c.score))
+		}
+	}
+	similar()
+	readAlso()
+	if len(l.ReadAlso) == 0 && f.p.ReadAlso > 0 && !f.p.Plain {
+		// Everything related went to similar: move its last entry from
+		// another story over, so the page still has a read-also pick.
+		for i := len(simCands) - 1; i >= 0; i-- {
+			c := simCands[i]
+			if s := c.hit.Article.StoryID; (s == 0 || s != a.StoryID) && c.cos >= f.p.ReadAlsoMin {
+				l.ReadAlso = append(l.ReadAlso, l.Similar[i])
+				l.Similar = slices.Delete(l.Similar, i, i+1)
+				break
+			}
+		}
+	}
+	return &l
+}
+
+// counts returns the term counts of a text, title terms counted
+// TitleWeight times.
+func (f *Finder) counts(title, body string) map[string]int {
+	m := map[string]int{}
+	w := max(f.p.TitleWeight, 1)
+	for _, t := range f.terms(title) {
+		m[t] += w
+	}
+	for _, t := range f.terms(body) {
+		m[t]++
+	}
+	return m
+}
+
+// groupOf is the copy group of an article: its canonical article's id.
+func groupOf(a *marsad.Article) int64 {
+	if a.CanonicalID != 0 {
+		return a.CanonicalID
+	}
+	return a.ID
+}
+
+func entryOf(h marsad.SearchHit, score float64) Entry {
+	a := h.Article
+	return Entry{ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, SourceName: a.SourceName,
+		Published: a.Published, StoryID: a.StoryID, Copies: h.Copies, Score: score}
+}
+
+// vector is a sparse TF-IDF vector, terms sorted for merging.
+type vector struct {
+	terms   []string
+	weights []float64
+	norm    float64
+}
+
+// weigh builds the vector of counts: (1 + ln tf) × idf.
+func weigh(counts map[string]int, idf map[string]float64) vector {
+	v := vector{terms: make([]string, 0, len(counts))}
+	for t := range counts {
+		v.terms = append(v.terms, t)
+	}
+	slices.Sort(v.terms)
+	v.weights = make([]float64, len(v.terms))
+	var ss float64
+	for i, t := range v.terms {
+		w := (1 + math.Log(float64(counts[t]))) * idf[t]
+		v.weights[i] = w
+		ss += w * w
+	}
+	v.norm = math.Sqrt(ss)
+	return v
+}
+
+// top returns the n heaviest terms, heaviest first (ties by term, so a
+// query is the same on every run).
+func (v vector) top(n int) []string {
+	idx := make([]int, len(v.terms))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool {
+		if v.weights[idx[i]] != v.weights[idx[j]] {
+			return v.weights[idx[i]] > v.weights[idx[j]]
+		}
+		return v.terms[idx[i]] < v.terms[idx[j]]
+	})
+	out := make([]string, 0, min(n, len(idx)))
+	for _, i := range idx[:min(n, len(idx))] {
+		out = append(out, v.terms[i])
+	}
+	return out
+}
+
+// cosine of two vectors (0 when either is empty).
+func (v vector) cosine(o vector) float64 {
+	if v.norm == 0 || o.norm == 0 {
+		return 0
+	}
+	var dot float64
+	for i, j := 0, 0; i < len(v.terms) && j < len(o.terms); {
+		switch {
+		case v.terms[i] < o.terms[j]:
+			i++
+		case v.terms[i] > o.terms[j]:
+			j++
+		default:
+			dot += v.weights[i] * o.weights[j]
+			i++
+			j++
+		}
+	}
+	return dot / (v.norm * o.norm)
+}

@@ -1,0 +1,175 @@
+package related
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/marsad/marsad"
+)
+
+// fakeIndex is a SearchService over a few articles: every article holding
+// any of the query's terms is a hit, one per copy group (the lowest id),
+// scored by the number of query terms it holds; document frequencies are
+// counted over the articles' words.
+type fakeIndex struct{ arts []*marsad.Article }
+
+func words(a *marsad.Article) []string { return strings.Fields(a.Title + " " + a.Body) }
+
+func (x *fakeIndex) Search(_ context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+	q := map[string]bool{}
+	for _, c := range req.Expr.Children {
+		q[c.Terms[0]] = true
+	}
+	best := map[int64]int{}
+	var hits []marsad.SearchHit
+	for _, a := range x.arts {
+		n := 0
+		for _, w := range words(a) {
+			if q[w] {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		g := groupOf(a)
+		if i, ok := best[g]; ok {
+			hits[i].Copies++
+			continue
+		}
+		best[g] = len(hits)
+		hits = append(hits, marsad.SearchHit{Article: a, Score: float64(n)})
+	}
+	return hits[:min(len(hits), req.Limit)], len(hits), nil
+}
+
+func (x *fakeIndex) DocFrequencies(_ context.Context, terms []string) ([]int, int, error) {
+	df := make([]int, len(terms))
+	for i, t := range terms {
+		for _, a := range x.arts {
+			for _, w := range words(a) {
+				if w == t {
+					df[i]++
+					break
+				}
+			}
+		}
+	}
+	return df, len(x.arts), nil
+}
+
+var t0 = time.Date(2018, 4, 12, 0, 0, 0, 0, time.UTC)
+
+func art(id, src, story, canon int64, hours int, text string) *marsad.Article {
+	return &marsad.Article{ID: id, SourceID: src, StoryID: story, CanonicalID: canon, Title: text, Body: text,
+		Published: t0.Add(time.Duration(hours) * time.Hour)}
+}
+
+func ids(es []Entry) []int64 {
+	var out []int64
+	for _, e := range es {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func TestFindNeverListsSelfOrCopies(t *testing.T) {
+	arts := []*marsad.Article{
+		art(1, 1, 10, 0, 0, "قمة الرياض العرب القدس"),
+		art(2, 2, 10, 1, 0, "قمة الرياض العرب القدس"),      // a linked copy of 1
+		art(3, 3, 10, 0, 1, "قمة الرياض العرب القدس"),      // the same text, not linked
+		art(4, 4, 10, 0, 2, "قمة الرياض العرب بيان ختامي"), // the same story
+		art(5, 5, 11, 0, 3, "القدس مستوطنات قرار"),         // another story
+	}
+	x := &fakeIndex{arts}
+	f := New(x, strings.Fields, DefaultParams())
+	for _, self := range arts[:3] {
+		l, err := f.Find(context.Background(), self)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range append(l.Similar, l.ReadAlso...) {
+			if e.ID <= 3 {
+				t.Errorf("lists of %d hold %d, a copy of it: similar %v read-also %v", self.ID, e.ID, ids(l.Similar), ids(l.ReadAlso))
+			}
+		}
+		if got := ids(l.Similar); len(got) == 0 || got[0] != 4 {
+			t.Errorf("similar of %d = %v, want 4 first", self.ID, got)
+		}
+	}
+}
+
+func TestFindCollapsesCopiesAndCapsOutlets(t *testing.T) {
+	arts := []*marsad.Article{art(1, 1, 10, 0, 0, "زلزال تركيا ضحايا انقاذ")}
+	// One wire text in ten papers, none of them linked by dedup.
+	for i := int64(0); i < 10; i++ {
+		arts = append(arts, art(10+i, 10+i, 10, 0, 1, "زلزال تركيا ضحايا فرق"))
+	}
+	// Three distinct texts from outlet 2.
+	for i := int64(0); i < 3; i++ {
+		arts = append(arts, art(30+i, 2, 10, 0, 2, "زلزال تركيا ضحايا رواية"+strings.Repeat(" كلمة", int(i+1))+string(rune('ا'+i))))
+	}
+	f := New(&fakeIndex{arts}, strings.Fields, DefaultParams())
+	l, err := f.Find(context.Background(), arts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wire, outlet2 := 0, 0
+	for _, e := range append(l.Similar, l.ReadAlso...) {
+		if e.ID >= 10 && e.ID < 20 {
+			wire++
+		}
+		if e.ID >= 30 {
+			outlet2++
+		}
+	}
+	if wire != 1 {
+		t.Errorf("the wire text is listed %d times, want once: similar %v read-also %v", wire, ids(l.Similar), ids(l.ReadAlso))
+	}
+	perOutlet := map[int64]int{}
+	for _, e := range l.Similar {
+		for _, a := range arts {
+			if a.ID == e.ID {
+				perOutlet[a.SourceID]++
+			}
+		}
+	}
+	if perOutlet[2] > 2 {
+		t.Errorf("similar holds %d articles of one outlet, want at most 2: %v", perOutlet[2], ids(l.Similar))
+	}
+}
+
+func TestReadAlsoComesFromOtherStories(t *testing.T) {
+	arts := []*marsad.Article{
+		art(1, 1, 10, 0, 0, "انتخابات العراق نتائج العبادي"),
+		art(2, 2, 10, 0, 1, "انتخابات العراق نتائج الصدر"),
+		art(3, 3, 11, 0, -48, "انتخابات العراق العبادي حملة"),
+		art(4, 4, 11, 0, -47, "انتخابات العراق حملة دعاية"),
+		art(5, 5, 12, 0, -24, "انتخابات العراق العبادي مراقبون"),
+	}
+	f := New(&fakeIndex{arts}, strings.Fields, DefaultParams())
+	l, err := f.Find(context.Background(), arts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	stories := map[int64]bool{}
+	for _, e := range l.ReadAlso {
+		if e.StoryID == 10 {
+			t.Errorf("read-also holds %d of the article's own story", e.ID)
+		}
+		if stories[e.StoryID] {
+			t.Errorf("read-also holds story %d twice: %v", e.StoryID, ids(l.ReadAlso))
+		}
+		stories[e.StoryID] = true
+		for _, s := range l.Similar {
+			if s.ID == e.ID {
+				t.Errorf("%d is in both lists", e.ID)
+			}
+		}
+	}
+	if len(l.ReadAlso) == 0 {
+		t.Errorf("no read-also pick; similar %v", ids(l.Similar))
+	}
+}
