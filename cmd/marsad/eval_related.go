@@ -92,6 +92,8 @@ query's bm25 order, no re-ranking), the last the lists as marsad shows them.`,
 	cmd.Flags().IntVar(&p.Candidates, "candidates", p.Candidates, "copy groups re-ranked")
 	cmd.Flags().IntVar(&p.TitleWeight, "title-weight", p.TitleWeight, "times a title term counts")
 	cmd.Flags().DurationVar(&p.HalfLife, "half-life", p.HalfLife, "time half-life of the ranking (0: off)")
+	cmd.Flags().Float64Var(&p.MaxDFShare, "max-df", p.MaxDFShare, "leave terms in more than this share of articles out of the query")
+	cmd.Flags().IntVar(&p.BodyRunes, "body-runes", p.BodyRunes, "runes of each body the re-ranking compares (0: all)")
 	cmd.Flags().Float64Var(&p.CopyCosine, "copy-cosine", p.CopyCosine, "cosine at which two texts are one")
 	return cmd
 }

@@ -78,6 +78,12 @@ type Params struct {
 	// OtherOutlet multiplies the read-also score of an article from another
 	// outlet than the page's.
 	OtherOutlet float64
+	// MaxDFShare leaves terms held by more than this share of the articles
+	// out of the query: they match much and tell little (0: keep all).
+	MaxDFShare float64
+	// BodyRunes cuts the bodies the re-ranking compares at this many runes
+	// (0: whole bodies): the lead says what the article is about.
+	BodyRunes int
 	// Plain skips the re-ranking: candidates stay in bm25 order (the
 	// baseline `eval related` prints).
 	Plain bool
@@ -126,7 +132,8 @@ type candidate struct {
 // Find returns the lists of article a (a stored article: its copy group and
 // story are taken from it).
 func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
-	counts := f.counts(a.Title, a.Body)
+	// The query is chosen from the whole text; the re-ranking may read less.
+	counts := f.counts(a.Title, a.Body, 0)
 	keys := make([]string, 0, len(counts))
 	for t := range counts {
 		keys = append(keys, t)
@@ -139,7 +146,7 @@ func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
 	if len(self.terms) == 0 {
 		return &Lists{}, nil
 	}
-	query := self.top(f.p.QueryTerms)
+	query := self.top(f.p.QueryTerms, idf, f.p.MaxDFShare)
 	or := &marsad.QueryNode{Op: marsad.OpOr}
 	for _, t := range query {
 		or.Children = append(or.Children, &marsad.QueryNode{Op: marsad.OpTerm, Terms: []string{t}})
@@ -158,6 +165,9 @@ func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
 		cands = append(cands, &candidate{hit: h, score: h.Score})
 	}
 	if !f.p.Plain {
+		if f.p.BodyRunes > 0 {
+			self = weigh(f.counts(a.Title, a.Body, f.p.BodyRunes), idf)
+		}
 		if err := f.rerank(ctx, a, self, cands); err != nil {
 			return nil, fmt.Errorf("related %d: %w", a.ID, err)
 		}
@@ -172,7 +182,7 @@ func (f *Finder) rerank(ctx context.Context, a *marsad.Article, self vector, can
 	var keys []string
 	seen := map[string]struct{}{}
 	for i, c := range cands {
-		all[i] = f.counts(c.hit.Article.Title, c.hit.Article.Body)
+		all[i] = f.counts(c.hit.Article.Title, c.hit.Article.Body, f.p.BodyRunes)
 		for t := range all[i] {
 			if _, ok := seen[t]; !ok {
 				seen[t] = struct{}{}
@@ -294,8 +304,11 @@ func (f *Finder) pick(a *marsad.Article, cands []*candidate) *Lists {
 }
 
 // counts returns the term counts of a text, title terms counted
-// TitleWeight times.
-func (f *Finder) counts(title, body string) map[string]int {
+// TitleWeight times, the body cut at bodyRunes (0: whole).
+func (f *Finder) counts(title, body string, bodyRunes int) map[string]int {
+	if bodyRunes > 0 {
+		body = cut(body, bodyRunes)
+	}
 	m := map[string]int{}
 	w := max(f.p.TitleWeight, 1)
 	for _, t := range f.terms(title) {
@@ -305,6 +318,17 @@ func (f *Finder) counts(title, body string) map[string]int {
 		m[t]++
 	}
 	return m
+}
+
+// cut returns the first n runes of s.
+func cut(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // groupOf is the copy group of an article: its canonical article's id.
@@ -347,11 +371,14 @@ func weigh(counts map[string]int, idf map[string]float64) vector {
 }
 
 // top returns the n heaviest terms, heaviest first (ties by term, so a
-// query is the same on every run).
-func (v vector) top(n int) []string {
-	idx := make([]int, len(v.terms))
-	for i := range idx {
-		idx[i] = i
+// query is the same on every run), leaving out terms in more than maxShare
+// of the articles (0: none left out).
+func (v vector) top(n int, idf map[string]float64, maxShare float64) []string {
+	idx := make([]int, 0, len(v.terms))
+	for i, t := range v.terms {
+		if maxShare == 0 || idf[t] >= -math.Log(maxShare) {
+			idx = append(idx, i)
+		}
 	}
 	sort.Slice(idx, func(i, j int) bool {
 		if v.weights[idx[i]] != v.weights[idx[j]] {
