@@ -173,3 +173,52 @@ func TestReadAlsoComesFromOtherStories(t *testing.T) {
 		t.Errorf("no read-also pick; similar %v", ids(l.Similar))
 	}
 }
+
+// countingIndex counts the searches run through it.
+type countingIndex struct {
+	fakeIndex
+	searches int
+}
+
+func (x *countingIndex) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+	x.searches++
+	return x.fakeIndex.Search(ctx, req)
+}
+
+func TestCacheKeepsListsForTTLAndEvictsLeastRecent(t *testing.T) {
+	arts := []*marsad.Article{
+		art(1, 1, 10, 0, 0, "قمة الرياض العرب"),
+		art(2, 2, 10, 0, 1, "قمة الرياض بيان"),
+		art(3, 3, 11, 0, 2, "قمة الرياض القدس"),
+	}
+	x := &countingIndex{fakeIndex: fakeIndex{arts}}
+	c := NewCache(New(x, strings.Fields, DefaultParams()), 2, time.Minute)
+	clock := t0
+	c.now = func() time.Time { return clock }
+	ctx := context.Background()
+	get := func(a *marsad.Article) {
+		t.Helper()
+		if _, err := c.Lists(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		a        *marsad.Article
+		advance  time.Duration
+		searches int
+	}{
+		{arts[0], 0, 1},                // computed
+		{arts[0], 30 * time.Second, 1}, // within the TTL: cached
+		{arts[0], 31 * time.Second, 2}, // past the TTL: computed again
+		{arts[1], 0, 3},
+		{arts[2], 0, 4}, // evicts arts[0], the least recently used
+		{arts[1], 0, 4},
+		{arts[0], 0, 5},
+	} {
+		clock = clock.Add(step.advance)
+		get(step.a)
+		if x.searches != step.searches {
+			t.Fatalf("after article %d at %s: %d searches, want %d", step.a.ID, clock.Sub(t0), x.searches, step.searches)
+		}
+	}
+}
