@@ -18,6 +18,7 @@ import (
 	"github.com/marsad/marsad/internal/config"
 	"github.com/marsad/marsad/internal/feeds"
 	"github.com/marsad/marsad/internal/ops"
+	"github.com/marsad/marsad/internal/related"
 	"github.com/marsad/marsad/internal/web"
 )
 
@@ -50,6 +51,9 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			}
 			// Half the cores for searches at most: page views keep the rest.
 			pages := marsadapp.NewPages(db, an, max(1, runtime.NumCPU()/2))
+			// Related lists: computed on a page's first view (at most 50 ms
+			// waited for), kept 10 minutes for the 4,096 latest pages.
+			pages.Related = related.NewSource(db, related.NewCache(related.New(db, an.Terms, related.DefaultParams()), 4096, 10*time.Minute))
 			srv, err := web.New(pages, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL})
 			if err != nil {
 				return err

@@ -37,21 +37,27 @@ func NewCache(f *Finder, size int, ttl time.Duration) *Cache {
 	return &Cache{f: f, ttl: ttl, size: max(size, 1), now: time.Now, byID: map[int64]*list.Element{}, order: list.New()}
 }
 
+// get returns the fresh cached lists of article id, nil when there are none.
+func (c *Cache) get(id int64) *Lists {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byID[id]; ok {
+		if v := e.Value.(*cached); c.now().Sub(v.at) < c.ttl {
+			c.order.MoveToFront(e)
+			return v.lists
+		}
+	}
+	return nil
+}
+
 // Lists returns the article's lists from the cache, computing them when
 // they are missing or older than the TTL. Two pages asking at once may
 // both compute; the later answer is kept.
 func (c *Cache) Lists(ctx context.Context, a *marsad.Article) (*Lists, error) {
-	now := c.now()
-	c.mu.Lock()
-	if e, ok := c.byID[a.ID]; ok {
-		v := e.Value.(*cached)
-		if now.Sub(v.at) < c.ttl {
-			c.order.MoveToFront(e)
-			c.mu.Unlock()
-			return v.lists, nil
-		}
+	if l := c.get(a.ID); l != nil {
+		return l, nil
 	}
-	c.mu.Unlock()
+	now := c.now()
 	l, err := c.f.Find(ctx, a)
 	if err != nil {
 		return nil, err

@@ -96,7 +96,7 @@ func DefaultParams() Params {
 		QueryTerms:  20,
 		Candidates:  40,
 		TitleWeight: 3,
-		HalfLife:    24 * time.Hour, // 12–15 April: 12 h 0.686, 24 h 0.703, 72 h 0.69
+		HalfLife:    24 * time.Hour, // 12–15 April p@5: 12 h 0.686, 24 h 0.703 (read-also first: 24 h 0.582, 72 h 0.565)
 		CopyCosine:  0.9,
 		Similar:     10,
 		PerOutlet:   2,

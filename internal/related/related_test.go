@@ -222,3 +222,45 @@ func TestCacheKeepsListsForTTLAndEvictsLeastRecent(t *testing.T) {
 		}
 	}
 }
+
+// slowIndex holds every search until release is closed.
+type slowIndex struct {
+	fakeIndex
+	release chan struct{}
+}
+
+func (x *slowIndex) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+	<-x.release
+	return x.fakeIndex.Search(ctx, req)
+}
+
+func (x *slowIndex) FindArticleByID(_ context.Context, id int64) (*marsad.Article, error) {
+	for _, a := range x.arts {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return nil, marsad.Errorf(marsad.ENOTFOUND, "article %d not found", id)
+}
+
+func TestSourceDoesNotHoldThePageForASlowComputation(t *testing.T) {
+	x := &slowIndex{fakeIndex{[]*marsad.Article{
+		art(1, 1, 10, 0, 0, "قمة الرياض العرب"),
+		art(2, 2, 10, 0, 1, "قمة الرياض بيان"),
+	}}, make(chan struct{})}
+	s := NewSource(x, NewCache(New(x, strings.Fields, DefaultParams()), 10, time.Minute))
+	s.Wait = 10 * time.Millisecond
+	ctx := context.Background()
+	sim, err := s.Similar(ctx, 1)
+	if err != nil || len(sim) != 0 {
+		t.Fatalf("while computing: Similar = %v, %v; want none at once", sim, err)
+	}
+	close(x.release)
+	s.Wait = 5 * time.Second // joins the computation under way
+	if sim, err = s.Similar(ctx, 1); err != nil || len(sim) != 1 || sim[0].ID != 2 {
+		t.Fatalf("after the computation: Similar = %v, %v; want [2]", sim, err)
+	}
+	if _, err := s.ReadAlso(ctx, 9); marsad.ErrorCode(err) != marsad.ENOTFOUND {
+		t.Errorf("ReadAlso of a missing article: %v, want ENOTFOUND", err)
+	}
+}
