@@ -213,3 +213,45 @@ func termVector(title, body string) string {
 
 // errNoRows reports whether err is pgx's "no rows".
 func errNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// DocFrequencies counts, for each term, the indexed articles whose
+// tsvector holds it (one GIN index probe per distinct term), and the
+// articles.
+func (db *DB) DocFrequencies(ctx context.Context, terms []string) ([]int, int, error) {
+	df := make([]int, len(terms))
+	var docs int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM articles`).Scan(&docs); err != nil {
+		return nil, 0, fmt.Errorf("doc frequencies: %w", err)
+	}
+	if len(terms) == 0 {
+		return df, docs, nil
+	}
+	at := map[string][]int{}
+	var uniq, queries []string
+	for i, t := range terms {
+		if _, ok := at[t]; !ok {
+			uniq, queries = append(uniq, t), append(queries, quoteLexeme(t))
+		}
+		at[t] = append(at[t], i)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT u.t, (SELECT count(*) FROM article_search s WHERE s.tsv @@ u.q::tsquery)
+		FROM unnest($1::text[], $2::text[]) AS u(t, q)`, uniq, queries)
+	if err != nil {
+		return nil, 0, fmt.Errorf("doc frequencies of %d terms: %w", len(uniq), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, 0, fmt.Errorf("doc frequencies: %w", err)
+		}
+		for _, i := range at[t] {
+			df[i] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("doc frequencies: %w", err)
+	}
+	return df, docs, nil
+}
