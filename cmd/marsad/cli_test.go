@@ -42,6 +42,10 @@ func TestShowFindsAURLAsItWasImported(t *testing.T) {
 			t.Errorf("show %s: %v %q", form, err, out)
 		}
 	}
+	// The other scheme's form of the page finds it too.
+	if out, err := run(t, db, "show", strings.Replace(raw, "https://", "http://", 1), "--json"); err != nil || !strings.Contains(out, "وزير الخارجية") {
+		t.Errorf("show of the http:// form: %v", err)
+	}
 	if _, err := run(t, db, "show", "https://news.example/other"); err == nil || !strings.Contains(err.Error(), "no article") {
 		t.Errorf("show of a URL not stored: %v", err)
 	}

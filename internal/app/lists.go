@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/dedup"
@@ -86,7 +87,15 @@ func FindArticleByURL(ctx context.Context, store marsad.ArticleService, raw stri
 	}
 	a, err := store.FindArticleByURL(ctx, u)
 	if marsad.ErrorCode(err) == marsad.ENOTFOUND {
-		return nil, marsad.Errorf(marsad.ENOTFOUND, "no article stored under %s", u)
+		// The other scheme's form of the same page: outlets moved to
+		// https, and an archive keeps what it was given.
+		other := strings.Replace(u, "http://", "https://", 1)
+		if strings.HasPrefix(u, "https://") {
+			other = strings.Replace(u, "https://", "http://", 1)
+		}
+		if a, err = store.FindArticleByURL(ctx, other); marsad.ErrorCode(err) == marsad.ENOTFOUND {
+			return nil, marsad.Errorf(marsad.ENOTFOUND, "no article stored under %s", u)
+		}
 	}
 	return a, err
 }
