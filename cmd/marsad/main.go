@@ -130,6 +130,7 @@ func (a *cli) evalCmd() *cobra.Command {
 		(*cli).evalRelatedCmd,
 		(*cli).evalStemCmd,
 		(*cli).evalStoriesCmd,
+		(*cli).evalTagsCmd,
 	} {
 		cmd.AddCommand(newCmd(a))
 	}

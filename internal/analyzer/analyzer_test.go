@@ -189,3 +189,23 @@ func FuzzTokenizeOffsets(f *testing.F) {
 		a.Normalize(s)
 	})
 }
+
+func TestProclitics(t *testing.T) {
+	a := New()
+	tests := []struct {
+		word    string
+		letters int
+		elided  bool
+	}{
+		{"والرياض", 1, false}, {"بالرياض", 1, false}, {"وبالرياض", 2, false}, {"الرياض", 0, false},
+		{"للرياض", 1, true}, {"وللرياض", 2, true}, {"لغزة", 1, false}, {"وغزة", 1, false},
+		{"للبنان", 1, false}, {"لبنان", 0, false}, {"وزير", 0, false}, {"بلينكن", 0, false},
+		{"وترمب", 1, false}, {"ترمب", 0, false}, {"سيقول", 0, false}, {"في", 0, false},
+	}
+	for _, tt := range tests {
+		l, e := a.Proclitics(a.Normalize(tt.word))
+		if l != tt.letters || e != tt.elided {
+			t.Errorf("Proclitics(%q) = %d, %v; want %d, %v", tt.word, l, e, tt.letters, tt.elided)
+		}
+	}
+}

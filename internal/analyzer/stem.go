@@ -363,3 +363,29 @@ func suffixAllowed(sf suffix, rest string, n int, prev string, future bool) bool
 	}
 	return true
 }
+
+// Proclitics reports how many leading letters of the normalized word nm are
+// a conjunction or preposition the stemmer removes (و, ف, ب, ك, ل; never the
+// article, never a root letter the word lists vouch for), and whether an
+// article's alef was elided after ل (للرياض is ل + الرياض). Tags use it
+// to show والرياض as الرياض.
+func (a *Analyzer) Proclitics(nm string) (letters int, elided bool) {
+	if runes(nm) < 3 || a.isKept(nm) {
+		return 0, false
+	}
+	if _, ok := a.variant[nm]; ok {
+		return 0, false
+	}
+	out, future, _ := a.stripPrefixes(nm)
+	if future {
+		return 0, false // a verb's future س is no clitic of a name
+	}
+	removed := nm[:len(nm)-len(out)]
+	switch {
+	case strings.HasSuffix(removed, al):
+		return runes(removed) - 2, false
+	case strings.HasSuffix(removed, lam+lam):
+		return runes(removed) - 1, true
+	}
+	return runes(removed), false
+}

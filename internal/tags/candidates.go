@@ -1,0 +1,256 @@
+package tags
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/marsad/marsad/internal/analyzer"
+)
+
+// maxWords is the longest candidate phrase (تميم بن حمد آل ثاني).
+const maxWords = 5
+
+// word is one word of a candidate run.
+type word struct {
+	term    string // analyzer term
+	norm    string // normalized form, clitics cut when attested
+	surface string // display form, clitics cut when attested
+	sent    int    // sentence index (the title is sentence 0)
+	title   bool
+}
+
+// cand is one candidate key of a document with its in-document statistics.
+type cand struct {
+	key      string
+	terms    []string
+	n        int            // words
+	tf       int            // occurrences
+	first    int            // first sentence
+	sents    int            // distinct sentences
+	title    bool           // occurs in the title
+	alone    int            // occurrences that are a whole run
+	surfaces map[string]int // display form → occurrences
+	firstAt  int            // index of the first occurrence, to break ties
+	last     int            // sentence of the latest occurrence
+}
+
+// Prepared is a document cut into candidates, ready to be ranked with any
+// parameters and statistics.
+type Prepared struct {
+	cands []*cand
+	byKey map[string]*cand
+	sents int
+	runs  [][]word
+}
+
+// connector reports words that join the parts of a name and can neither end
+// a tag nor start one with بن (تميم بن حمد, آل ثاني, أبو الغيط, عبد الله).
+func connector(norm string) bool {
+	switch norm {
+	case "بن", "ابن", "بنت", "ال", "ابو", "ابي", "ام", "عبد", "ذو", "ذي":
+		return true
+	}
+	return false
+}
+
+// Prepare cuts doc (title and body; publisher tags are merged by Rank)
+// into candidate runs and counts each candidate's occurrences.
+func (x *Extractor) Prepare(doc Doc) *Prepared {
+	p := &Prepared{byKey: map[string]*cand{}}
+	sent := 0
+	// Forms written without a clitic: a clitic is cut for display only
+	// when what is left is attested (بغزة → غزة), so that a name whose
+	// first letter the stemmer takes for a clitic (بنغازي) keeps it.
+	attested := map[string]bool{}
+	type tok struct {
+		analyzer.Token
+		text     string
+		brk      bool // a run ends before this token
+		sentBrk  bool // a sentence ends before this token
+		eligible bool
+		letters  int
+		elided   bool
+		title    bool
+	}
+	var toks []tok
+	for part, s := range []string{doc.Title, doc.Body} {
+		prevEnd := 0
+		for i, t := range x.an.Tokenize(s) {
+			tk := tok{Token: t, text: s[t.Start:t.End], title: part == 0}
+			gap := s[prevEnd:t.Start]
+			prevEnd = t.End
+			if i == 0 {
+				tk.brk, tk.sentBrk = true, true
+			} else {
+				tk.brk, tk.sentBrk = gapBreaks(gap)
+			}
+			tk.eligible = t.Term != "" && t.Kind != analyzer.Number && !x.stop[t.Norm] &&
+				utf8.RuneCountInString(t.Norm) >= 2
+			if tk.eligible && t.Kind == analyzer.Arabic {
+				tk.letters, tk.elided = x.an.Proclitics(t.Norm)
+				if tk.letters > 0 {
+					tk.brk = true
+				}
+			}
+			if tk.eligible && tk.letters == 0 {
+				attested[t.Norm] = true
+			}
+			toks = append(toks, tk)
+		}
+	}
+	var run []word
+	flush := func() {
+		if len(run) > 0 {
+			p.runs = append(p.runs, run)
+			run = nil
+		}
+	}
+	for i, tk := range toks {
+		if i > 0 && tk.sentBrk { // the body's first token ends the title's sentence too
+			sent++
+		}
+		if tk.brk || !tk.eligible {
+			flush()
+		}
+		if !tk.eligible {
+			continue
+		}
+		w := word{term: tk.Term, norm: tk.Norm, surface: tk.text, sent: sent, title: tk.title}
+		if tk.letters > 0 {
+			cut := cutLetters(tk.Norm, tk.letters)
+			if tk.elided {
+				cut = "ا" + cut
+			}
+			if strings.HasPrefix(cut, "ال") || attested[cut] {
+				w.norm = cut
+				w.surface = cutLetters(tk.text, tk.letters)
+				if tk.elided {
+					w.surface = "ا" + w.surface
+				}
+			}
+		}
+		w.surface = cleanSurface(w.surface)
+		run = append(run, w)
+	}
+	flush()
+	p.sents = sent + 1
+	at := 0
+	for _, r := range p.runs {
+		for i := range r {
+			for n := 1; n <= maxWords && i+n <= len(r); n++ {
+				ws := r[i : i+n]
+				at++
+				if connector(ws[n-1].norm) || (n > 1 && (ws[0].norm == "بن" || ws[0].norm == "ابن" || ws[0].norm == "بنت")) {
+					continue
+				}
+				if n == 1 && connector(ws[0].norm) {
+					continue
+				}
+				p.add(ws, n == len(r), at)
+			}
+		}
+	}
+	return p
+}
+
+// add counts one occurrence of the phrase ws.
+func (p *Prepared) add(ws []word, whole bool, at int) {
+	terms := make([]string, len(ws))
+	surf := make([]string, len(ws))
+	for i, w := range ws {
+		terms[i] = w.term
+		surf[i] = w.surface
+	}
+	key := strings.Join(terms, " ")
+	c := p.byKey[key]
+	if c == nil {
+		c = &cand{key: key, terms: terms, n: len(ws), first: ws[0].sent, surfaces: map[string]int{}, firstAt: at}
+		p.byKey[key] = c
+		p.cands = append(p.cands, c)
+	}
+	// Occurrences come in text order, so a new sentence is one that differs
+	// from the previous occurrence's.
+	if c.tf == 0 || ws[0].sent != c.last {
+		c.sents++
+	}
+	c.tf++
+	c.last = ws[0].sent
+	if ws[0].title {
+		c.title = true
+	}
+	if whole {
+		c.alone++
+	}
+	c.surfaces[strings.Join(surf, " ")]++
+}
+
+// Keys returns the distinct keys a Corpus counts for the document: every
+// candidate phrase and the edge keys of every run.
+func (p *Prepared) Keys() []string {
+	seen := map[string]bool{}
+	var out []string
+	addKey := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, c := range p.cands {
+		addKey(c.key)
+	}
+	for _, r := range p.runs {
+		addKey(StartKey(r[0].term))
+		addKey(EndKey(r[len(r)-1].term))
+	}
+	return out
+}
+
+// gapBreaks reads the text between two tokens: any punctuation ends a run,
+// and . ! ? ؟ … or a line break also end a sentence.
+func gapBreaks(gap string) (run, sentence bool) {
+	for _, r := range gap {
+		switch {
+		case r == '\n' || r == '.' || r == '!' || r == '?' || r == '؟' || r == '…':
+			return true, true
+		case unicode.IsSpace(r) || r == '\u0640' || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r):
+		default:
+			run = true
+		}
+	}
+	return run, false
+}
+
+// cutLetters drops the first k letters of s, with the marks that sit on
+// them.
+func cutLetters(s string, k int) string {
+	for i, r := range s {
+		if unicode.IsLetter(r) {
+			if k == 0 {
+				return s[i:]
+			}
+			k--
+		}
+	}
+	return ""
+}
+
+// cleanSurface makes a display form: harakat, tatweel and invisible controls
+// removed, Persian yeh and kaf written as Arabic ones (a tag never shows ی
+// beside ي).
+func cleanSurface(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 0x064B && r <= 0x065F, r == 0x0670, r == 0x0640:
+		case unicode.Is(unicode.Cf, r):
+		case r == 'ی':
+			b.WriteRune('ي')
+		case r == 'ک':
+			b.WriteRune('ك')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

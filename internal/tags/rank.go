@@ -1,0 +1,259 @@
+package tags
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// scored is a candidate with its score.
+type scored struct {
+	c     *cand
+	score float64
+}
+
+// Features holds a document's candidates with the statistics their score
+// is made of, so that the score can be computed for many parameter sets.
+type Features struct {
+	p     *Prepared
+	st    Stats
+	feats []feat
+}
+
+// feat is what the score of one candidate is computed from.
+type feat struct {
+	tf, first, spread float64
+	idf, coh, edge    float64
+	title             bool
+	n                 int
+}
+
+// Select scores f's candidates with params pr and returns the tags: the
+// publisher's first, then the best candidates that neither repeat nor
+// contain a tag already taken, up to pr.Max.
+func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
+	p := f.p
+	ranked := f.score(pr)
+	var out []Tag
+	taken := map[string]bool{}
+	var takenTerms [][]string
+	// Publisher tags first, in their order, one per key; a publisher tag
+	// the text also finds takes the text's most common form only if the
+	// publisher wrote none.
+	for _, pt := range publisher {
+		if len(out) >= pr.Max {
+			break
+		}
+		terms := x.an.Terms(pt)
+		if len(terms) == 0 {
+			continue
+		}
+		key := strings.Join(terms, " ")
+		if taken[key] {
+			continue
+		}
+		surface := strings.Join(strings.Fields(cleanSurface(pt)), " ")
+		if surface == "" {
+			continue
+		}
+		score := 0.0
+		if c := p.byKey[key]; c != nil {
+			for _, s := range ranked {
+				if s.c == c {
+					score = s.score
+				}
+			}
+		}
+		taken[key] = true
+		takenTerms = append(takenTerms, terms)
+		out = append(out, Tag{Key: key, Surface: surface, Score: score, Publisher: true})
+	}
+	for _, s := range ranked {
+		if len(out) >= pr.Max {
+			break
+		}
+		if taken[s.c.key] || f.redundant(s.c, takenTerms) {
+			continue
+		}
+		taken[s.c.key] = true
+		takenTerms = append(takenTerms, s.c.terms)
+		out = append(out, Tag{Key: s.c.key, Surface: s.c.surface(), Score: s.score})
+	}
+	return out
+}
+
+// redundant reports whether c repeats a tag already taken. A part of a
+// taken phrase is a fragment ("وزير" after "وزير الخارجية") unless it
+// also occurs on its own at least as often as the phrase; a phrase that
+// holds a taken tag is a longer name for it ("أنتوني بلينكن" after
+// "بلينكن") when its other words occur mostly in it, and a topic of its own
+// ("الطاقة الشمسية" after "الشمس") when they do not.
+func (f *Features) redundant(c *cand, taken [][]string) bool {
+	for _, t := range taken {
+		if contains(t, c.terms) {
+			if tc := f.p.byKey[strings.Join(t, " ")]; tc == nil || c.tf < 2*tc.tf {
+				return true
+			}
+		}
+		if contains(c.terms, t) {
+			if f.dependent(c, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dependent reports whether the words c adds to the taken phrase t occur
+// mostly inside c: in this document, and in the archive when there is one.
+func (f *Features) dependent(c *cand, t []string) bool {
+	in := map[string]bool{}
+	for _, w := range t {
+		in[w] = true
+	}
+	for _, w := range c.terms {
+		if in[w] {
+			continue
+		}
+		wc := f.p.byKey[w]
+		if wc == nil {
+			continue
+		}
+		share := float64(c.tf) / float64(wc.tf)
+		if f.st != nil {
+			if dw := f.st.DF(w); dw > 1 {
+				share = (share + float64(f.st.DF(c.key)-1)/float64(dw-1)) / 2
+			}
+		}
+		if share < 0.5 {
+			return false
+		}
+	}
+	return true
+}
+
+// contains reports whether sub occurs in seq as a contiguous phrase.
+func contains(seq, sub []string) bool {
+	for i := 0; i+len(sub) <= len(seq); i++ {
+		ok := true
+		for j := range sub {
+			if seq[i+j] != sub[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// surface is the candidate's most written form (the earliest on a tie: map
+// order is not used).
+func (c *cand) surface() string {
+	best, bestN := "", 0
+	for s, n := range c.surfaces {
+		if n > bestN || (n == bestN && s < best) {
+			best, bestN = s, n
+		}
+	}
+	return best
+}
+
+// Features computes the statistics of p's candidates, from the document
+// and from st (nil: the document alone): frequency, title, first position
+// and spread; inverse document frequency, the cohesion of a phrase and how
+// often its edge words bound a run.
+func (x *Extractor) Features(p *Prepared, st Stats) *Features {
+	n := 0
+	if st != nil {
+		n = st.Docs()
+	}
+	df := func(k string) float64 {
+		if st == nil {
+			return 0
+		}
+		return float64(st.DF(k))
+	}
+	// In-document word counts, for the cohesion of phrases.
+	wordTF := map[string]int{}
+	for _, c := range p.cands {
+		if c.n == 1 {
+			wordTF[c.key] = c.tf
+		}
+	}
+	// In-document edges: how often a word starts or ends a run.
+	starts, ends, occ := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, r := range p.runs {
+		starts[r[0].term]++
+		ends[r[len(r)-1].term]++
+		for _, w := range r {
+			occ[w.term]++
+		}
+	}
+	f := &Features{p: p, st: st, feats: make([]feat, len(p.cands))}
+	for i, c := range p.cands {
+		ft := feat{tf: float64(c.tf), first: float64(c.first), spread: float64(c.sents) / float64(p.sents),
+			idf: 1, coh: 1, title: c.title, n: c.n}
+		if st != nil {
+			ft.idf = math.Log(float64(n+1)/(df(c.key)+1)) + 1
+		}
+		if c.n > 1 {
+			// Cohesion: of the documents (and of this document's
+			// occurrences) holding its rarest word, the share that hold
+			// the phrase.
+			minDoc, minTF := math.Inf(1), math.Inf(1)
+			for _, t := range c.terms {
+				minDoc = math.Min(minDoc, df(t))
+				minTF = math.Min(minTF, float64(wordTF[t]))
+			}
+			coh := float64(c.tf) / math.Max(minTF, 1)
+			if st != nil {
+				// The document itself is counted in the archive (a
+				// document is counted before it is tagged): only the
+				// others are evidence.
+				coh = (coh + math.Max(df(c.key)-1, 0)/math.Max(minDoc-1, 1)) / 2
+			}
+			ft.coh = math.Min(coh, 1)
+		}
+		// Edges: a tag starts where runs start and ends where they end;
+		// "وزير" (always followed) or "الأمريكي" (always preceded) alone
+		// are fragments.
+		first, last := c.terms[0], c.terms[len(c.terms)-1]
+		startRate := (float64(starts[first]) + 1) / (float64(occ[first]) + 2)
+		endRate := (float64(ends[last]) + 1) / (float64(occ[last]) + 2)
+		if st != nil {
+			startRate = (startRate + (df(StartKey(first))+1)/(df(first)+2)) / 2
+			endRate = (endRate + (df(EndKey(last))+1)/(df(last)+2)) / 2
+		}
+		ft.edge = startRate * endRate
+		f.feats[i] = ft
+	}
+	return f
+}
+
+// score ranks the candidates with pr, best first.
+func (f *Features) score(pr Params) []scored {
+	out := make([]scored, len(f.feats))
+	for i, ft := range f.feats {
+		s := math.Pow(ft.tf, pr.TF) * ft.idf
+		if ft.title {
+			s *= 1 + pr.Title
+		}
+		s *= math.Pow(1+ft.first, -pr.Position)
+		s *= 1 + pr.Spread*ft.spread
+		if ft.n > 1 {
+			s *= (1 + pr.Phrase*float64(ft.n-1)) * math.Pow(ft.coh, pr.Cohesion)
+		}
+		s *= math.Pow(ft.edge, pr.Edge)
+		out[i] = scored{c: f.p.cands[i], score: s}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].score != out[j].score {
+			return out[i].score > out[j].score
+		}
+		return out[i].c.firstAt < out[j].c.firstAt
+	})
+	return out
+}

@@ -1,0 +1,120 @@
+// Package tags finds the tags of an article (كلمات دلالية): the people,
+// places, organizations and multi-word topics a reader would follow, with no
+// hand-made list of names.
+//
+// It is pure: text and corpus statistics in, tags out; it knows no store.
+// Candidates are runs of words bounded by stopwords, punctuation, numbers
+// and clitic particles (a word carrying و, ف, ب, ك or ل starts a new run),
+// and every sub-phrase of up to five words of a run. Each candidate is
+// scored from the document (frequency, first position, spread over the
+// sentences, presence in the title — the in-document features of YAKE and
+// KP-Miner, implemented from the papers) and from the archive through Stats
+// (document frequency, how often the words of a phrase occur together as
+// that phrase, and how often a word starts or ends a run: "وزير" almost
+// never ends one, so it is never a tag on its own). Spellings of one tag
+// share one key (the analyzer's terms), and the tag shows as the text writes
+// it most often, clitics cut (والرياض → الرياض).
+package tags
+
+import (
+	_ "embed"
+	"strings"
+
+	"github.com/marsad/marsad/internal/analyzer"
+)
+
+// Doc is an article as tags reads it.
+type Doc struct {
+	Title string
+	Body  string
+	// Publisher holds the publisher's own tags (feed categories, meta
+	// keywords, tag boxes), one tag per entry.
+	Publisher []string
+}
+
+// Tag is one tag of an article.
+type Tag struct {
+	// Key is the tag's identity: the analyzer's terms of its words, space
+	// separated. All spellings of one tag (الفلسطينيون, الفلسطيني; ی or ي;
+	// with or without و or ب) have one key.
+	Key string
+	// Surface is the tag as this article writes it most often, clitics cut
+	// and harakat removed. The archive's most common surface of a key is
+	// for the store to keep (see Forms).
+	Surface string
+	// Score ranks the tags of one article (higher first); it does not
+	// compare across articles.
+	Score float64
+	// Publisher is true when the publisher named the tag.
+	Publisher bool
+}
+
+// Stats is what the archive knows about candidate phrases; a Corpus
+// implements it. DF takes the keys Keys produces: phrase keys (terms joined
+// by a space) and edge keys (StartKey, EndKey).
+type Stats interface {
+	// Docs is the number of documents counted.
+	Docs() int
+	// DF is the number of documents in which key occurs.
+	DF(key string) int
+}
+
+// StartKey is the edge key counting the documents in which a run of words
+// starts with term; EndKey those in which one ends with it.
+func StartKey(term string) string { return "^" + term }
+
+// EndKey: see StartKey.
+func EndKey(term string) string { return term + "$" }
+
+//go:embed tagstop.txt
+var tagstopTxt string
+
+// Extractor finds tags. It is immutable after New and safe for concurrent
+// use.
+type Extractor struct {
+	an     *analyzer.Analyzer
+	stop   map[string]bool // normalized words that bound candidates (tagstop.txt)
+	params Params
+}
+
+// New returns an extractor with the given parameters.
+func New(an *analyzer.Analyzer, p Params) *Extractor {
+	stop := map[string]bool{}
+	for _, line := range strings.Split(tagstopTxt, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		stop[an.Normalize(line)] = true
+	}
+	return &Extractor{an: an, stop: stop, params: p}
+}
+
+// Params are the weights of the score. DefaultParams were chosen on one half
+// of the AKEC keyphrase documents and confirmed on the other, both ways
+// (`marsad eval tags --tune`).
+type Params struct {
+	TF       float64 // exponent of the term frequency
+	Title    float64 // bonus for a candidate in the title: × (1 + Title)
+	Position float64 // decay with the first sentence s: × (1 + s)^−Position
+	Spread   float64 // bonus for the share f of sentences holding it: × (1 + Spread·f)
+	Phrase   float64 // bonus per word beyond the first
+	Cohesion float64 // exponent of the phrase's cohesion (1 for a word)
+	Edge     float64 // exponent of how often its first word starts and its last word ends a run
+	Max      int     // tags per article
+}
+
+// DefaultParams returns the parameters marsad uses.
+func DefaultParams() Params {
+	return Params{TF: 1, Title: 1, Position: 0.3, Spread: 1, Phrase: 0.5, Cohesion: 0.5, Edge: 1, Max: 10}
+}
+
+// Params returns the extractor's parameters.
+func (x *Extractor) Params() Params { return x.params }
+
+// Extract returns the tags of doc, best first: the publisher's tags (one per
+// key) and then the best candidates of the text, up to Params.Max in all.
+// st may be nil (no archive yet): then only the document's statistics count.
+func (x *Extractor) Extract(doc Doc, st Stats) []Tag {
+	return x.Select(x.Features(x.Prepare(doc), st), doc.Publisher, x.params)
+}
