@@ -286,9 +286,9 @@ func TagGrid() []tags.Params {
 	d := tags.DefaultParams()
 	for _, tf := range []float64{0.5, 1} {
 		for _, pos := range []float64{0, 0.3, 0.6} {
-			for _, spread := range []float64{0, 1, 3} {
-				for _, phrase := range []float64{-0.2, 0, 0.5} {
-					for _, coh := range []float64{0, 0.5, 1} {
+			for _, spread := range []float64{0, 1} {
+				for _, phrase := range []float64{0, 1, 2, 4} {
+					for _, coh := range []float64{0, 0.5} {
 						for _, edge := range []float64{0, 0.5, 1} {
 							p := d
 							p.TF, p.Position, p.Spread, p.Phrase, p.Cohesion, p.Edge = tf, pos, spread, phrase, coh, edge
