@@ -18,6 +18,7 @@ type Store interface {
 	IndexService
 	DedupStore
 	StoryStore
+	TagStore
 	VersionService
 	// Stats returns counts of what the store holds.
 	Stats(ctx context.Context) (*Stats, error)

@@ -98,6 +98,7 @@ func (a *cli) rootCmd() *cobra.Command {
 		(*cli).sourcesCmd,
 		(*cli).statsCmd,
 		(*cli).storiesCmd,
+		(*cli).tagsCmd,
 		(*cli).trainCmd,
 	} {
 		root.AddCommand(newCmd(a))

@@ -20,6 +20,7 @@ import (
 	"github.com/marsad/marsad/internal/ingest"
 	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/internal/story"
+	"github.com/marsad/marsad/internal/tags/tagstage"
 )
 
 // App is marsad's use cases over one store.
@@ -111,6 +112,11 @@ func (a *App) Reindex(ctx context.Context, progress func(done int)) (ReindexResu
 	// owes every article again, and the pipeline's catch-up rebuilds them,
 	// so old and new articles compare alike.
 	if err := a.Store.ResetDedup(ctx, dedupstage.StageName); err != nil {
+		return res, err
+	}
+	// Tag keys are analyzer terms: the tags are found again with the new
+	// ones.
+	if err := a.Store.ResetTags(ctx, tagstage.StageName); err != nil {
 		return res, err
 	}
 	if err := a.Pipeline().CatchUp(ctx); err != nil {

@@ -1,5 +1,5 @@
 // Package ingest assembles the pipeline every door of marsad uses — a
-// store, the Arabic analyzer, then the dedup and story stages in that
+// store, the Arabic analyzer, then the dedup, story and tag stages in that
 // order — in one place, so the binary, the evaluations and the benchmarks
 // measure the same thing. (The pipeline package itself cannot: the stages
 // import it.)
@@ -12,15 +12,18 @@ import (
 	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/internal/story"
+	"github.com/marsad/marsad/internal/tags"
+	"github.com/marsad/marsad/internal/tags/tagstage"
 )
 
 // Stages returns marsad's stages over store: dedup first (a copy joins its
 // canonical article's story, so links must exist before clustering), then
-// stories with parameters sp.
+// stories with parameters sp, then tags.
 func Stages(store marsad.Store, an *analyzer.Analyzer, sp story.Params) []pipeline.Stage {
 	return []pipeline.Stage{
 		dedupstage.New(store, dedup.DefaultConfig()),
 		story.NewStage(store, sp, an.Terms),
+		tagstage.New(store, tags.New(an, tags.DefaultParams())),
 	}
 }
 

@@ -101,3 +101,16 @@ func newsDocs(t testing.TB, rel string, max int) []Doc {
 	}
 	return out
 }
+
+func TestTrendingIsGrowthNotCount(t *testing.T) {
+	recent := []Count{{Key: "سعود", N: 40}, {Key: "حج", N: 12}, {Key: "زلزال", N: 5}, {Key: "مره", N: 1}}
+	past := []Count{{Key: "سعود", N: 7 * 38}, {Key: "حج", N: 7 * 2}}
+	got := Trending(recent, past, 7, 2)
+	var keys []string
+	for _, tr := range got {
+		keys = append(keys, tr.Key)
+	}
+	if strings.Join(keys, " ") != "زلزال حج سعود" {
+		t.Errorf("trending %v, want زلزال حج سعود (growth, not count; one article is no trend)", got)
+	}
+}

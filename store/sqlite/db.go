@@ -161,6 +161,7 @@ func (db *DB) Stats(ctx context.Context) (*marsad.Stats, error) {
 	}{
 		{&s.Feeds, `SELECT count(*) FROM feeds`},
 		{&s.Stories, `SELECT count(*) FROM stories`},
+		{&s.Tags, `SELECT count(*) FROM tags`},
 	} {
 		if err := db.db.QueryRowContext(ctx, c.query).Scan(c.dst); err != nil {
 			return nil, fmt.Errorf("stats: %w", err)
