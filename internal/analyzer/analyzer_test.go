@@ -196,16 +196,17 @@ func TestProclitics(t *testing.T) {
 		word    string
 		letters int
 		elided  bool
+		future  bool
 	}{
-		{"والرياض", 1, false}, {"بالرياض", 1, false}, {"وبالرياض", 2, false}, {"الرياض", 0, false},
-		{"للرياض", 1, true}, {"وللرياض", 2, true}, {"لغزة", 1, false}, {"وغزة", 1, false},
-		{"للبنان", 1, false}, {"لبنان", 0, false}, {"وزير", 0, false}, {"بلينكن", 0, false},
-		{"وترمب", 1, false}, {"ترمب", 0, false}, {"سيقول", 0, false}, {"في", 0, false},
+		{"والرياض", 1, false, false}, {"بالرياض", 1, false, false}, {"وبالرياض", 2, false, false}, {"الرياض", 0, false, false},
+		{"للرياض", 1, true, false}, {"وللرياض", 2, true, false}, {"لغزة", 1, false, false}, {"وغزة", 1, false, false},
+		{"للبنان", 1, false, false}, {"لبنان", 0, false, false}, {"وزير", 0, false, false}, {"بلينكن", 0, false, false},
+		{"وترمب", 1, false, false}, {"ترمب", 0, false, false}, {"سيقول", 0, false, true}, {"وستعلن", 1, false, true}, {"في", 0, false, false},
 	}
 	for _, tt := range tests {
-		l, e := a.Proclitics(a.Normalize(tt.word))
-		if l != tt.letters || e != tt.elided {
-			t.Errorf("Proclitics(%q) = %d, %v; want %d, %v", tt.word, l, e, tt.letters, tt.elided)
+		l, e, f := a.Proclitics(a.Normalize(tt.word))
+		if l != tt.letters || e != tt.elided || f != tt.future {
+			t.Errorf("Proclitics(%q) = %d, %v, %v; want %d, %v, %v", tt.word, l, e, f, tt.letters, tt.elided, tt.future)
 		}
 	}
 }

@@ -366,26 +366,26 @@ func suffixAllowed(sf suffix, rest string, n int, prev string, future bool) bool
 
 // Proclitics reports how many leading letters of the normalized word nm are
 // a conjunction or preposition the stemmer removes (و, ف, ب, ك, ل; never the
-// article, never a root letter the word lists vouch for), and whether an
-// article's alef was elided after ل (للرياض is ل + الرياض). Tags use it
-// to show والرياض as الرياض.
-func (a *Analyzer) Proclitics(nm string) (letters int, elided bool) {
+// article, never a root letter the word lists vouch for), whether an
+// article's alef was elided after ل (للرياض is ل + الرياض), and whether
+// the word carries the future س (وستعلن: a verb). Tags use it to show
+// والرياض as الرياض and to leave verbs out.
+func (a *Analyzer) Proclitics(nm string) (letters int, elided, future bool) {
 	if runes(nm) < 3 || a.isKept(nm) {
-		return 0, false
+		return 0, false, false
 	}
 	if _, ok := a.variant[nm]; ok {
-		return 0, false
+		return 0, false, false
 	}
 	out, future, _ := a.stripPrefixes(nm)
-	if future {
-		return 0, false // a verb's future س is no clitic of a name
-	}
 	removed := nm[:len(nm)-len(out)]
 	switch {
+	case future:
+		return runes(removed) - 1, false, true
 	case strings.HasSuffix(removed, al):
-		return runes(removed) - 2, false
+		return runes(removed) - 2, false, false
 	case strings.HasSuffix(removed, lam+lam):
-		return runes(removed) - 1, true
+		return runes(removed) - 1, true, false
 	}
-	return runes(removed), false
+	return runes(removed), false, false
 }

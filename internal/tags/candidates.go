@@ -42,6 +42,19 @@ type Prepared struct {
 	byKey map[string]*cand
 	sents int
 	runs  [][]word
+	// verbal holds the terms written right after a particle that only a
+	// verb follows (لم لن قد سوف, a relative pronoun): corpus evidence
+	// that a word is a verb (يحاول, تشهد), which no tag starts or ends with.
+	verbal map[string]bool
+}
+
+// verbParticle reports the words after which a verb, not a noun, follows.
+func verbParticle(norm string) bool {
+	switch norm {
+	case "لم", "لن", "قد", "سوف", "الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي", "وقد", "فقد", "ولم", "ولن":
+		return true
+	}
+	return false
 }
 
 // connector reports words that join the parts of a name and can neither end
@@ -57,7 +70,7 @@ func connector(norm string) bool {
 // Prepare cuts doc (title and body; publisher tags are merged by Rank)
 // into candidate runs and counts each candidate's occurrences.
 func (x *Extractor) Prepare(doc Doc) *Prepared {
-	p := &Prepared{byKey: map[string]*cand{}}
+	p := &Prepared{byKey: map[string]*cand{}, verbal: map[string]bool{}}
 	sent := 0
 	// Forms written without a clitic: a clitic is cut for display only
 	// when what is left is attested (بغزة → غزة), so that a name whose
@@ -88,13 +101,23 @@ func (x *Extractor) Prepare(doc Doc) *Prepared {
 			tk.eligible = t.Term != "" && t.Kind != analyzer.Number && !x.stop[t.Norm] &&
 				utf8.RuneCountInString(t.Norm) >= 2
 			if tk.eligible && t.Kind == analyzer.Arabic {
-				tk.letters, tk.elided = x.an.Proclitics(t.Norm)
+				var future bool
+				tk.letters, tk.elided, future = x.an.Proclitics(t.Norm)
 				if tk.letters > 0 {
 					tk.brk = true
+				}
+				if future {
+					// A verb: never part of a tag, and evidence for the
+					// corpus that its term is one.
+					tk.eligible = false
+					p.verbal[t.Term] = true
 				}
 			}
 			if tk.eligible && tk.letters == 0 {
 				attested[t.Norm] = true
+			}
+			if tk.eligible && i > 0 && !tk.brk && verbParticle(toks[len(toks)-1].Norm) {
+				p.verbal[t.Term] = true
 			}
 			toks = append(toks, tk)
 		}
@@ -202,6 +225,9 @@ func (p *Prepared) Keys() []string {
 	for _, r := range p.runs {
 		addKey(StartKey(r[0].term))
 		addKey(EndKey(r[len(r)-1].term))
+	}
+	for t := range p.verbal {
+		addKey(VerbKey(t))
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 // scored is a candidate with its score.
 type scored struct {
 	c     *cand
+	i     int // index in Features.feats
 	score float64
 }
 
@@ -25,6 +26,7 @@ type feat struct {
 	tf, first, spread float64
 	idf, coh, edge    float64
 	title             bool
+	verb              bool // starts or ends with a word the archive writes as a verb
 	n                 int
 }
 
@@ -72,7 +74,7 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		if len(out) >= pr.Max {
 			break
 		}
-		if taken[s.c.key] || f.redundant(s.c, takenTerms) {
+		if taken[s.c.key] || f.feats[s.i].verb || !f.followable(s.c) || f.redundant(s.c, takenTerms) {
 			continue
 		}
 		taken[s.c.key] = true
@@ -228,9 +230,35 @@ func (x *Extractor) Features(p *Prepared, st Stats) *Features {
 			endRate = (endRate + (df(EndKey(last))+1)/(df(last)+2)) / 2
 		}
 		ft.edge = startRate * endRate
+		ft.verb = f.verbal(first) || f.verbal(last)
 		f.feats[i] = ft
 	}
 	return f
+}
+
+// followArchive is the archive size from which a tag must be followable:
+// written in at least one other document. Below it the archive says too
+// little, and the document's own evidence decides.
+const followArchive = 1000
+
+// followable reports whether a reader could follow c to other articles: in
+// an archive of followArchive documents or more, some other document holds
+// it. A phrase only this article writes ("شأنها تسهيل تنفيذ عمليات
+// إرهابية") is no tag, however well it scores here.
+func (f *Features) followable(c *cand) bool {
+	return f.st == nil || f.st.Docs() < followArchive || f.st.DF(c.key) >= 2
+}
+
+// verbal reports whether term reads as a verb: it follows a particle only
+// a verb follows (لم, قد, الذي …) in this document, or in at least 4 % of
+// the archive's documents holding it (nouns and names: almost never; يحاول
+// 12 %, تشهد 41 %, أعلن 10 % on ant_multisource).
+func (f *Features) verbal(term string) bool {
+	if f.st == nil {
+		return f.p.verbal[term]
+	}
+	v, n := f.st.DF(VerbKey(term)), f.st.DF(term)
+	return v >= 2 && float64(v) >= 0.04*float64(n)
 }
 
 // score ranks the candidates with pr, best first.
@@ -247,7 +275,7 @@ func (f *Features) score(pr Params) []scored {
 			s *= (1 + pr.Phrase*float64(ft.n-1)) * math.Pow(ft.coh, pr.Cohesion)
 		}
 		s *= math.Pow(ft.edge, pr.Edge)
-		out[i] = scored{c: f.p.cands[i], score: s}
+		out[i] = scored{c: f.p.cands[i], i: i, score: s}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].score != out[j].score {

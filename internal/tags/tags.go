@@ -66,6 +66,10 @@ func StartKey(term string) string { return "^" + term }
 // EndKey: see StartKey.
 func EndKey(term string) string { return term + "$" }
 
+// VerbKey is the key counting the documents in which term follows a
+// particle only a verb follows (لم, لن, قد, سوف, الذي, التي).
+func VerbKey(term string) string { return "~" + term }
+
 //go:embed tagstop.txt
 var tagstopTxt string
 

@@ -114,3 +114,21 @@ func TestTrendingIsGrowthNotCount(t *testing.T) {
 		t.Errorf("trending %v, want زلزال حج سعود (growth, not count; one article is no trend)", got)
 	}
 }
+
+// BenchmarkPrepare measures cutting real articles into candidates, the
+// tag stage's share of the import (it runs in the prepare workers).
+func BenchmarkPrepare(b *testing.B) {
+	docs := newsDocs(b, "ant_multisource/articles.jsonl", 500)
+	x := New(analyzer.New(), DefaultParams())
+	n := 0
+	for _, d := range docs {
+		n += len(d.Title) + len(d.Body)
+	}
+	b.SetBytes(int64(n))
+	b.ResetTimer()
+	for b.Loop() {
+		for _, d := range docs {
+			x.Prepare(d).Keys()
+		}
+	}
+}
