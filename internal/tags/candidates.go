@@ -18,6 +18,9 @@ type word struct {
 	surface string // display form, clitics cut when attested
 	sent    int    // sentence index (the title is sentence 0)
 	title   bool
+	// cutNorm and cutSurface are the word without its clitic when the
+	// document never writes it so (the archive may: Select decides).
+	cutNorm, cutSurface string
 }
 
 // cand is one candidate key of a document with its in-document statistics.
@@ -31,9 +34,15 @@ type cand struct {
 	title    bool           // occurs in the title
 	alone    int            // occurrences that are a whole run
 	surfaces map[string]int // display form → occurrences
-	firstAt  int            // index of the first occurrence, to break ties
-	last     int            // sentence of the latest occurrence
+	// cuts maps a display form whose first word kept a clitic to the form
+	// without it, for the archive to vouch for (see AttestKey).
+	cuts    map[string]cut
+	firstAt int // index of the first occurrence, to break ties
+	last    int // sentence of the latest occurrence
 }
+
+// cut is a display form with its first word's clitic cut.
+type cut struct{ norm, surface string }
 
 // Prepared is a document cut into candidates, ready to be ranked with any
 // parameters and statistics.
@@ -141,16 +150,18 @@ func (x *Extractor) Prepare(doc Doc) *Prepared {
 		}
 		w := word{term: tk.Term, norm: tk.Norm, surface: tk.text, sent: sent, title: tk.title}
 		if tk.letters > 0 {
-			cut := cutLetters(tk.Norm, tk.letters)
+			cn := cutLetters(tk.Norm, tk.letters)
 			if tk.elided {
-				cut = "ا" + cut
+				cn = "ا" + cn
 			}
-			if strings.HasPrefix(cut, "ال") || attested[cut] {
-				w.norm = cut
-				w.surface = cutLetters(tk.text, tk.letters)
-				if tk.elided {
-					w.surface = "ا" + w.surface
-				}
+			cs := cutLetters(tk.text, tk.letters)
+			if tk.elided {
+				cs = "ا" + cs
+			}
+			if strings.HasPrefix(cn, "ال") || attested[cn] {
+				w.norm, w.surface = cn, cs
+			} else {
+				w.cutNorm, w.cutSurface = cn, cleanSurface(cs)
 			}
 		}
 		w.surface = cleanSurface(w.surface)
@@ -205,7 +216,15 @@ func (p *Prepared) add(ws []word, whole bool, at int) {
 	if whole {
 		c.alone++
 	}
-	c.surfaces[strings.Join(surf, " ")]++
+	full := strings.Join(surf, " ")
+	c.surfaces[full]++
+	if ws[0].cutNorm != "" {
+		if c.cuts == nil {
+			c.cuts = map[string]cut{}
+		}
+		surf[0] = ws[0].cutSurface
+		c.cuts[full] = cut{norm: ws[0].cutNorm, surface: strings.Join(surf, " ")}
+	}
 }
 
 // Keys returns the distinct keys a Corpus counts for the document: every
@@ -228,6 +247,13 @@ func (p *Prepared) Keys() []string {
 	}
 	for t := range p.verbal {
 		addKey(VerbKey(t))
+	}
+	for _, r := range p.runs {
+		for _, w := range r {
+			if w.cutNorm == "" {
+				addKey(AttestKey(w.norm))
+			}
+		}
 	}
 	return out
 }

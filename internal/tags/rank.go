@@ -74,12 +74,16 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		if len(out) >= pr.Max {
 			break
 		}
-		if taken[s.c.key] || f.feats[s.i].verb || !f.followable(s.c) || f.redundant(s.c, takenTerms) {
+		// A single word this article never writes on its own (always
+		// inside a longer run: "القبيحة" of "الحقيقة القبيحة") is no tag
+		// of its own here.
+		if taken[s.c.key] || f.feats[s.i].verb || !f.followable(s.c) || (s.c.n == 1 && s.c.alone == 0) ||
+			f.redundant(s.c, takenTerms) {
 			continue
 		}
 		taken[s.c.key] = true
 		takenTerms = append(takenTerms, s.c.terms)
-		out = append(out, Tag{Key: s.c.key, Surface: s.c.surface(), Score: s.score})
+		out = append(out, Tag{Key: s.c.key, Surface: f.surface(s.c), Score: s.score})
 	}
 	return out
 }
@@ -149,6 +153,17 @@ func contains(seq, sub []string) bool {
 		}
 	}
 	return false
+}
+
+// surface is the candidate's display form: its most written one, with a
+// clitic the document kept on its first word cut when the archive writes
+// the word without it.
+func (f *Features) surface(c *cand) string {
+	s := c.surface()
+	if ct, ok := c.cuts[s]; ok && f.st != nil && f.st.DF(AttestKey(ct.norm)) >= 1 {
+		return ct.surface
+	}
+	return s
 }
 
 // surface is the candidate's most written form (the earliest on a tie: map

@@ -66,6 +66,11 @@ func StartKey(term string) string { return "^" + term }
 // EndKey: see StartKey.
 func EndKey(term string) string { return term + "$" }
 
+// AttestKey is the key counting the documents that write the normalized
+// word norm on its own, with no clitic: the archive's word that بمعاقبة
+// is ب + معاقبة (shown معاقبة) while بنغازي is no ب + نغازي.
+func AttestKey(norm string) string { return "=" + norm }
+
 // VerbKey is the key counting the documents in which term follows a
 // particle only a verb follows (لم, لن, قد, سوف, الذي, التي).
 func VerbKey(term string) string { return "~" + term }
