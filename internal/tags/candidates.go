@@ -158,7 +158,9 @@ func (x *Extractor) Prepare(doc Doc) *Prepared {
 			if tk.elided {
 				cs = "ا" + cs
 			}
-			if strings.HasPrefix(cn, "ال") || attested[cn] {
+			// والرياض is و + الرياض; but للX may be ل + X (لليفربول):
+			// an elided alef is restored only when attested.
+			if (!tk.elided && strings.HasPrefix(cn, "ال")) || attested[cn] {
 				w.norm, w.surface = cn, cs
 			} else {
 				w.cutNorm, w.cutSurface = cn, cleanSurface(cs)

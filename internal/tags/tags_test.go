@@ -132,3 +132,73 @@ func BenchmarkPrepare(b *testing.B) {
 		}
 	}
 }
+
+// TestRealArticles tags 30 real articles (every 230th of ant_multisource,
+// every 250th of saudinewsnet) against the statistics of the whole
+// ant_multisource archive, and checks what a reader would see: 5–10 tags,
+// no key twice, no Persian letter, no word the analyzer drops as a
+// stopword, no clitic kept where the article writes the word without it,
+// every tag's words in the article, every single-word tag written on its
+// own somewhere in it. (docs/TAGS.md lists what they are.)
+func TestRealArticles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("counts a whole archive")
+	}
+	an := analyzer.New()
+	x := New(an, DefaultParams())
+	c := NewCorpus()
+	ant := newsDocs(t, "ant_multisource/articles.jsonl", 0)
+	for _, d := range ant {
+		c.Add(x.Prepare(d).Keys())
+	}
+	var sample []Doc
+	for i := 0; i < len(ant) && len(sample) < 15; i += 230 {
+		sample = append(sample, ant[i])
+	}
+	snn := newsDocs(t, "saudinewsnet/articles.jsonl", 0)
+	for i := 0; i < len(snn) && len(sample) < 30; i += 250 {
+		c.Add(x.Prepare(snn[i]).Keys()) // counted before it is tagged, as the stage does
+		sample = append(sample, snn[i])
+	}
+	for _, d := range sample {
+		got := x.Extract(d, c)
+		text := d.Title + "\n" + d.Body
+		terms := " " + strings.Join(an.Terms(text), " ") + " "
+		norms := map[string]bool{}
+		for _, tk := range an.Tokenize(text) {
+			norms[tk.Norm] = true
+		}
+		if len(an.Terms(text)) >= 100 && (len(got) < 5 || len(got) > 10) {
+			t.Errorf("%q: %d tags %v, want 5–10", d.Title, len(got), got)
+		}
+		seen := map[string]bool{}
+		for _, tg := range got {
+			if seen[tg.Key] {
+				t.Errorf("%q: key %q twice", d.Title, tg.Key)
+			}
+			seen[tg.Key] = true
+			if strings.ContainsAny(tg.Surface, "یک") {
+				t.Errorf("%q: tag %q has a Persian letter", d.Title, tg.Surface)
+			}
+			if !strings.Contains(terms, " "+tg.Key+" ") {
+				t.Errorf("%q: tag %q (%s) is not in the text", d.Title, tg.Surface, tg.Key)
+			}
+			words := strings.Fields(tg.Surface)
+			for _, w := range words {
+				if an.Term(w) == "" {
+					t.Errorf("%q: tag %q holds the stopword %q", d.Title, tg.Surface, w)
+				}
+			}
+			first := an.Normalize(words[0])
+			if n, elided, _ := an.Proclitics(first); n > 0 {
+				cut := first[2*n:]
+				if elided {
+					cut = "ا" + cut
+				}
+				if norms[cut] {
+					t.Errorf("%q: tag %q keeps a clitic the article also writes without (%s)", d.Title, tg.Surface, cut)
+				}
+			}
+		}
+	}
+}
