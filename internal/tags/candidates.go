@@ -114,6 +114,10 @@ func (x *Extractor) Prepare(doc Doc) *Prepared {
 				tk.letters, tk.elided, future = x.an.Proclitics(t.Norm)
 				if tk.letters > 0 {
 					tk.brk = true
+					// وقالت is و + قالت: a frame word with its clitic.
+					if x.stop[cutLetters(t.Norm, tk.letters)] {
+						tk.eligible = false
+					}
 				}
 				if future {
 					// A verb: never part of a tag, and evidence for the
