@@ -48,9 +48,10 @@ type TagStore interface {
 	// TagsOf returns an article's tags, best first. ENOTFOUND when no
 	// article has the id.
 	TagsOf(ctx context.Context, articleID int64) ([]ArticleTag, error)
-	// TagArticles returns the tag with key and up to limit of its articles,
-	// latest first. ENOTFOUND when no article carries the key.
-	TagArticles(ctx context.Context, key string, limit int) (*TagCount, []*Article, error)
+	// TagArticles returns the tag with key (Articles: how many carry it)
+	// and up to limit of its articles after the first offset, latest
+	// first. ENOTFOUND when no article carries the key.
+	TagArticles(ctx context.Context, key string, offset, limit int) (*TagCount, []*Article, error)
 	// TagCounts returns, for every tag carried by an article published in
 	// [from, to), how many such articles carry it.
 	TagCounts(ctx context.Context, from, to time.Time) ([]TagCount, error)

@@ -54,6 +54,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			// Related lists: computed on a page's first view (at most 50 ms
 			// waited for), kept 10 minutes for the 4,096 latest pages.
 			pages.Related = related.NewSource(db, related.NewCache(related.New(db, an.Terms, related.DefaultParams()), 4096, 10*time.Minute))
+			pages.Tags = tagSource{store: db, an: an}
 			srv, err := web.New(pages, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL})
 			if err != nil {
 				return err

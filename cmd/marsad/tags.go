@@ -12,6 +12,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
+	marsadapp "github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/tags"
 )
 
@@ -129,7 +130,7 @@ func (a *cli) tagsCmd() *cobra.Command {
 				return marsad.Errorf(marsad.EINVALID, "tag %q has no word to look up", strings.Join(args, " "))
 			}
 			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
-				tc, arts, err := db.TagArticles(ctx, key, showLimit)
+				tc, arts, err := db.TagArticles(ctx, key, 0, showLimit)
 				if err != nil {
 					return err
 				}
@@ -153,4 +154,37 @@ func countsOf(list []marsad.TagCount) []tags.Count {
 		out[i] = tags.Count{Key: c.Key, Display: c.Display, N: c.Articles}
 	}
 	return out
+}
+
+// tagSource gives the reader's web the tag stage's tags (app.TagSource).
+type tagSource struct {
+	store marsad.TagStore
+	an    *analyzer.Analyzer
+}
+
+// ArticleTags implements app.TagSource: the tags in the archive's most
+// common form.
+func (s tagSource) ArticleTags(ctx context.Context, id int64) ([]marsadapp.Tag, error) {
+	list, err := s.store.TagsOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]marsadapp.Tag, len(list))
+	for i, t := range list {
+		out[i] = marsadapp.Tag{Name: t.Display}
+	}
+	return out, nil
+}
+
+// TagArticles implements app.TagSource: any spelling of the tag finds it.
+func (s tagSource) TagArticles(ctx context.Context, name string, offset, limit int) (*marsadapp.Tag, []*marsad.Article, int, error) {
+	key := strings.Join(s.an.Terms(name), " ")
+	if key == "" {
+		return nil, nil, 0, marsad.Errorf(marsad.ENOTFOUND, "no article carries the tag %q", name)
+	}
+	tc, arts, err := s.store.TagArticles(ctx, key, offset, limit)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return &marsadapp.Tag{Name: tc.Display}, arts, tc.Articles, nil
 }

@@ -9,37 +9,31 @@ import (
 	"github.com/marsad/marsad/internal/analyzer"
 )
 
-func TestZZList(t *testing.T) {
+func TestZZSample(t *testing.T) {
 	if os.Getenv("ZZ") == "" {
 		t.Skip()
 	}
 	an := analyzer.New()
 	x := New(an, DefaultParams())
 	c := NewCorpus()
-	var all []Doc
-	for _, rel := range []string{"ant_multisource/articles.jsonl", "saudinewsnet/articles.jsonl"} {
-		all = append(all, newsDocs(t, rel, 0)...)
+	ant := newsDocs(t, "ant_multisource/articles.jsonl", 0)
+	for _, d := range ant {
+		c.Add(x.Prepare(d).Keys())
 	}
-	if b, err := os.ReadFile("/tmp/nisba/corpus.bin"); err == nil {
-		if err := c.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		for _, d := range all {
-			c.Add(x.Prepare(d).Keys())
-		}
-		b, _ := c.MarshalBinary()
-		os.WriteFile("/tmp/nisba/corpus.bin", b, 0o644)
+	var sample []Doc
+	for i := 0; i < len(ant) && len(sample) < 15; i += 230 {
+		sample = append(sample, ant[i])
 	}
-	step := len(all) / 30
-	if os.Getenv("ZZOFF") != "" {
-		step = len(all)/30 + 7
+	snn := newsDocs(t, "saudinewsnet/articles.jsonl", 0)
+	for i := 0; i < len(snn) && len(sample) < 30; i += 250 {
+		c.Add(x.Prepare(snn[i]).Keys())
+		sample = append(sample, snn[i])
 	}
-	for i := 0; i < len(all); i += step {
+	for i, d := range sample {
 		var s []string
-		for _, tg := range x.Select(x.Features(x.Prepare(all[i]), c), nil, x.Params()) {
+		for _, tg := range x.Extract(d, c) {
 			s = append(s, tg.Surface)
 		}
-		fmt.Printf("%d %s → %s\n", i, all[i].Title, strings.Join(s, " | "))
+		fmt.Printf("%d. %s → %s\n", i+1, strings.TrimSpace(d.Title), strings.Join(s, " · "))
 	}
 }

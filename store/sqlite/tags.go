@@ -173,7 +173,7 @@ func (db *DB) TagsOf(ctx context.Context, articleID int64) ([]marsad.ArticleTag,
 }
 
 // TagArticles implements marsad.TagStore.
-func (db *DB) TagArticles(ctx context.Context, key string, limit int) (*marsad.TagCount, []*marsad.Article, error) {
+func (db *DB) TagArticles(ctx context.Context, key string, offset, limit int) (*marsad.TagCount, []*marsad.Article, error) {
 	tc := &marsad.TagCount{Key: key}
 	var id int64
 	err := db.db.QueryRowContext(ctx, `SELECT t.id, t.display, (SELECT count(*) FROM article_tags WHERE tag_id = t.id)
@@ -186,7 +186,7 @@ func (db *DB) TagArticles(ctx context.Context, key string, limit int) (*marsad.T
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT `+articleHeadColumns+` FROM article_tags at
 		JOIN articles a ON a.id = at.article_id JOIN sources s ON s.id = a.source_id
-		WHERE at.tag_id = ? ORDER BY at.published DESC, a.id DESC LIMIT ?`, id, limit)
+		WHERE at.tag_id = ? ORDER BY at.published DESC, a.id DESC LIMIT ? OFFSET ?`, id, limit, offset)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tag %q: %w", key, err)
 	}

@@ -48,11 +48,14 @@ func TestTags(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].Display != "الفلسطيني" || got[0].Surface != "الفلسطينيون" || got[1].Key != "غزه" || !got[1].Publisher {
 		t.Fatalf("TagsOf = %+v, %v", got, err)
 	}
-	tc, arts, err := db.TagArticles(ctx, "فلسطين", 10)
+	tc, arts, err := db.TagArticles(ctx, "فلسطين", 0, 10)
 	if err != nil || tc.Articles != 3 || tc.Display != "الفلسطيني" || len(arts) != 3 || arts[0].ID != id(2) || arts[2].ID != id(0) {
 		t.Fatalf("TagArticles = %+v, %d articles, %v", tc, len(arts), err)
 	}
-	if _, _, err := db.TagArticles(ctx, "قطر", 10); marsad.ErrorCode(err) != marsad.ENOTFOUND {
+	if _, page, err := db.TagArticles(ctx, "فلسطين", 1, 1); err != nil || len(page) != 1 || page[0].ID != id(1) {
+		t.Errorf("TagArticles offset 1 limit 1 = %d articles, %v", len(page), err)
+	}
+	if _, _, err := db.TagArticles(ctx, "قطر", 0, 10); marsad.ErrorCode(err) != marsad.ENOTFOUND {
 		t.Errorf("unknown tag: %v, want ENOTFOUND", err)
 	}
 	if _, err := db.TagsOf(ctx, 999); marsad.ErrorCode(err) != marsad.ENOTFOUND {
