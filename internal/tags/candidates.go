@@ -33,7 +33,8 @@ type cand struct {
 	sents    int            // distinct sentences
 	title    bool           // occurs in the title
 	alone    int            // occurrences that are a whole run
-	surfaces map[string]int // display form → occurrences
+	form     string         // the first display form
+	surfaces map[string]int // display form → occurrences, once a second form occurs
 	// cuts maps a display form whose first word kept a clitic to the form
 	// without it, for the archive to vouch for (see AttestKey).
 	cuts    map[string]cut
@@ -55,6 +56,12 @@ type Prepared struct {
 	// verb follows (لم لن قد سوف, a relative pronoun): corpus evidence
 	// that a word is a verb (يحاول, تشهد), which no tag starts or ends with.
 	verbal map[string]bool
+	buf    []byte // scratch for keys and forms
+	// In-document word statistics, counted here (in the parallel prepare
+	// workers) rather than when ranking: a word's count, how often it
+	// starts and ends a run, and its count as a candidate of one word.
+	occ, starts, ends, wordTF map[string]int
+	hashes                    []uint64 // Keys, hashed for Corpus.AddHashed
 }
 
 // verbParticle reports the words after which a verb, not a noun, follows.
@@ -79,7 +86,7 @@ func connector(norm string) bool {
 // Prepare cuts doc (title and body; publisher tags are merged by Rank)
 // into candidate runs and counts each candidate's occurrences.
 func (x *Extractor) Prepare(doc Doc) *Prepared {
-	p := &Prepared{byKey: map[string]*cand{}, verbal: map[string]bool{}}
+	p := &Prepared{verbal: map[string]bool{}}
 	sent := 0
 	// Forms written without a clitic: a clitic is cut for display only
 	// when what is left is attested (بغزة → غزة), so that a name whose
@@ -135,6 +142,9 @@ func (x *Extractor) Prepare(doc Doc) *Prepared {
 			toks = append(toks, tk)
 		}
 	}
+	// About three candidates a token: sized once, the map never grows.
+	p.byKey = make(map[string]*cand, 3*len(toks))
+	p.cands = make([]*cand, 0, 3*len(toks))
 	var run []word
 	flush := func() {
 		if len(run) > 0 {
@@ -191,22 +201,56 @@ func (x *Extractor) Prepare(doc Doc) *Prepared {
 			}
 		}
 	}
+	p.occ, p.starts, p.ends = map[string]int{}, map[string]int{}, map[string]int{}
+	for _, r := range p.runs {
+		p.starts[r[0].term]++
+		p.ends[r[len(r)-1].term]++
+		for _, w := range r {
+			p.occ[w.term]++
+		}
+	}
+	p.wordTF = make(map[string]int, len(p.occ))
+	for _, c := range p.cands {
+		if c.n == 1 {
+			p.wordTF[c.key] = c.tf
+		}
+	}
 	return p
 }
 
-// add counts one occurrence of the phrase ws.
-func (p *Prepared) add(ws []word, whole bool, at int) {
-	terms := make([]string, len(ws))
-	surf := make([]string, len(ws))
-	for i, w := range ws {
-		terms[i] = w.term
-		surf[i] = w.surface
+// Hashes returns the hashes of Keys, computed once: what Corpus.AddHashed
+// counts. The hashing is the costly part of counting, and Prepare runs in
+// parallel while counting does not.
+func (p *Prepared) Hashes() []uint64 {
+	if p.hashes == nil {
+		keys := p.Keys()
+		p.hashes = make([]uint64, len(keys))
+		for i, k := range keys {
+			p.hashes[i] = hashKey(k)
+		}
 	}
-	key := strings.Join(terms, " ")
-	c := p.byKey[key]
+	return p.hashes
+}
+
+// add counts one occurrence of the phrase ws. Most phrases occur once
+// and in one form, so the key and the form are built in a scratch buffer
+// and allocated only when new.
+func (p *Prepared) add(ws []word, whole bool, at int) {
+	p.buf = p.buf[:0]
+	for i, w := range ws {
+		if i > 0 {
+			p.buf = append(p.buf, ' ')
+		}
+		p.buf = append(p.buf, w.term...)
+	}
+	c := p.byKey[string(p.buf)] // no allocation for the lookup
 	if c == nil {
-		c = &cand{key: key, terms: terms, n: len(ws), first: ws[0].sent, surfaces: map[string]int{}, firstAt: at}
-		p.byKey[key] = c
+		terms := make([]string, len(ws))
+		for i, w := range ws {
+			terms[i] = w.term
+		}
+		c = &cand{key: string(p.buf), terms: terms, n: len(ws), first: ws[0].sent, firstAt: at}
+		p.byKey[c.key] = c
 		p.cands = append(p.cands, c)
 	}
 	// Occurrences come in text order, so a new sentence is one that differs
@@ -222,11 +266,32 @@ func (p *Prepared) add(ws []word, whole bool, at int) {
 	if whole {
 		c.alone++
 	}
-	full := strings.Join(surf, " ")
-	c.surfaces[full]++
+	p.buf = p.buf[:0]
+	for i, w := range ws {
+		if i > 0 {
+			p.buf = append(p.buf, ' ')
+		}
+		p.buf = append(p.buf, w.surface...)
+	}
+	switch {
+	case c.tf == 1:
+		c.form = string(p.buf)
+	case string(p.buf) != c.form:
+		if c.surfaces == nil {
+			c.surfaces = map[string]int{c.form: c.tf - 1}
+		}
+		c.surfaces[string(p.buf)]++
+	case c.surfaces != nil:
+		c.surfaces[c.form]++
+	}
 	if ws[0].cutNorm != "" {
 		if c.cuts == nil {
 			c.cuts = map[string]cut{}
+		}
+		full := string(p.buf)
+		surf := make([]string, len(ws))
+		for i, w := range ws {
+			surf[i] = w.surface
 		}
 		surf[0] = ws[0].cutSurface
 		c.cuts[full] = cut{norm: ws[0].cutNorm, surface: strings.Join(surf, " ")}
@@ -236,30 +301,28 @@ func (p *Prepared) add(ws []word, whole bool, at int) {
 // Keys returns the distinct keys a Corpus counts for the document: every
 // candidate phrase and the edge keys of every run.
 func (p *Prepared) Keys() []string {
-	seen := map[string]bool{}
-	var out []string
+	out := make([]string, 0, len(p.cands)+3*len(p.runs)+len(p.verbal))
+	for _, c := range p.cands { // distinct already
+		out = append(out, c.key)
+	}
+	seen := make(map[string]bool, 3*len(p.runs))
 	addKey := func(k string) {
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, k)
 		}
 	}
-	for _, c := range p.cands {
-		addKey(c.key)
-	}
 	for _, r := range p.runs {
 		addKey(StartKey(r[0].term))
 		addKey(EndKey(r[len(r)-1].term))
-	}
-	for t := range p.verbal {
-		addKey(VerbKey(t))
-	}
-	for _, r := range p.runs {
 		for _, w := range r {
 			if w.cutNorm == "" {
 				addKey(AttestKey(w.norm))
 			}
 		}
+	}
+	for t := range p.verbal {
+		addKey(VerbKey(t))
 	}
 	return out
 }

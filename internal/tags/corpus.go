@@ -36,9 +36,14 @@ func NewCorpus() *Corpus {
 	return c
 }
 
+// hashKey is the hash a key is counted under.
+func hashKey(key string) uint64 { return xxhash.Sum64String(key) }
+
 // slots returns the counter of key in each row.
-func slots(key string) [corpusRows]uint32 {
-	h := xxhash.Sum64String(key)
+func slots(key string) [corpusRows]uint32 { return slotsOf(hashKey(key)) }
+
+// slotsOf returns the counter of a hashed key in each row.
+func slotsOf(h uint64) [corpusRows]uint32 {
 	const mask = 1<<corpusBits - 1
 	h2 := h*0x9E3779B97F4A7C15 + 1
 	return [corpusRows]uint32{uint32(h & mask), uint32((h >> 32) & mask), uint32((h2 >> 40) & mask)}
@@ -46,8 +51,18 @@ func slots(key string) [corpusRows]uint32 {
 
 // Add counts one document with its distinct keys (Prepared.Keys).
 func (c *Corpus) Add(keys []string) {
-	for _, k := range keys {
-		s := slots(k)
+	h := make([]uint64, len(keys))
+	for i, k := range keys {
+		h[i] = hashKey(k)
+	}
+	c.AddHashed(h)
+}
+
+// AddHashed counts one document with the hashes of its distinct keys
+// (Prepared.Hashes).
+func (c *Corpus) AddHashed(hashes []uint64) {
+	for _, h := range hashes {
+		s := slotsOf(h)
 		est := c.estimate(s)
 		if est == 0xFFFF {
 			continue

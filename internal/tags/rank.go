@@ -18,8 +18,15 @@ type scored struct {
 type Features struct {
 	p     *Prepared
 	st    Stats
+	cands []*cand // the candidates scored (see maxScored)
 	feats []feat
 }
+
+// maxScored is how many of a document's candidates, ranked by the
+// document's own evidence, are scored with the archive's statistics. A
+// long article has a thousand candidates and each costs a few sketch
+// lookups on the pipeline's serial path; the tags come from its head.
+const maxScored = 64
 
 // feat is what the score of one candidate is computed from.
 type feat struct {
@@ -169,7 +176,10 @@ func (f *Features) surface(c *cand) string {
 // surface is the candidate's most written form (the earliest on a tie: map
 // order is not used).
 func (c *cand) surface() string {
-	best, bestN := "", 0
+	if c.surfaces == nil {
+		return c.form
+	}
+	best, bestN := c.form, c.surfaces[c.form]
 	for s, n := range c.surfaces {
 		if n > bestN || (n == bestN && s < best) {
 			best, bestN = s, n
@@ -193,24 +203,45 @@ func (x *Extractor) Features(p *Prepared, st Stats) *Features {
 		}
 		return float64(st.DF(k))
 	}
-	// In-document word counts, for the cohesion of phrases.
-	wordTF := map[string]int{}
-	for _, c := range p.cands {
-		if c.n == 1 {
-			wordTF[c.key] = c.tf
+	wordTF, starts, ends, occ := p.wordTF, p.starts, p.ends, p.occ
+	cands := p.cands
+	if st != nil && len(cands) > maxScored {
+		// The document's evidence alone: frequency, title, first
+		// position and edges, as the default parameters weigh them.
+		pre := make([]float64, len(cands))
+		for i, c := range cands {
+			first, last := c.terms[0], c.terms[len(c.terms)-1]
+			edge := (float64(starts[first]) + 1) / (float64(occ[first]) + 2) * (float64(ends[last]) + 1) / (float64(occ[last]) + 2)
+			pre[i] = math.Sqrt(float64(c.tf)*edge) * math.Pow(1+float64(c.first), -0.3)
+			if c.title {
+				pre[i] *= 2
+			}
 		}
-	}
-	// In-document edges: how often a word starts or ends a run.
-	starts, ends, occ := map[string]int{}, map[string]int{}, map[string]int{}
-	for _, r := range p.runs {
-		starts[r[0].term]++
-		ends[r[len(r)-1].term]++
-		for _, w := range r {
-			occ[w.term]++
+		order := make([]int, len(cands))
+		for i := range order {
+			order[i] = i
 		}
+		sort.SliceStable(order, func(a, b int) bool { return pre[order[a]] > pre[order[b]] })
+		top := make([]*cand, maxScored)
+		for i := range top {
+			top[i] = cands[order[i]]
+		}
+		cands = top
 	}
-	f := &Features{p: p, st: st, feats: make([]feat, len(p.cands))}
-	for i, c := range p.cands {
+	dfMemo := map[string]float64{}
+	df = func(k string) float64 {
+		if st == nil {
+			return 0
+		}
+		v, ok := dfMemo[k]
+		if !ok {
+			v = float64(st.DF(k))
+			dfMemo[k] = v
+		}
+		return v
+	}
+	f := &Features{p: p, st: st, cands: cands, feats: make([]feat, len(cands))}
+	for i, c := range cands {
 		ft := feat{tf: float64(c.tf), first: float64(c.first), spread: float64(c.sents) / float64(p.sents),
 			idf: 1, coh: 1, title: c.title, n: c.n}
 		if st != nil {
@@ -290,7 +321,7 @@ func (f *Features) score(pr Params) []scored {
 			s *= (1 + pr.Phrase*float64(ft.n-1)) * math.Pow(ft.coh, pr.Cohesion)
 		}
 		s *= math.Pow(ft.edge, pr.Edge)
-		out[i] = scored{c: f.p.cands[i], i: i, score: s}
+		out[i] = scored{c: f.cands[i], i: i, score: s}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].score != out[j].score {

@@ -46,7 +46,9 @@ func (s *Stage) PrepareItem(it *pipeline.Item) {
 	if it.Prepared == nil {
 		it.Prepared = map[string]any{}
 	}
-	it.Prepared[StageName] = s.x.Prepare(doc(it))
+	p := s.x.Prepare(doc(it))
+	p.Hashes() // hashed here, in parallel; counted serially in Process
+	it.Prepared[StageName] = p
 }
 
 func doc(it *pipeline.Item) tags.Doc {
@@ -72,7 +74,7 @@ func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 		if !ok {
 			p = s.x.Prepare(doc(it))
 		}
-		s.corpus.Add(p.Keys())
+		s.corpus.AddHashed(p.Hashes())
 		found := s.x.Select(s.x.Features(p, s.corpus), it.Article.Tags, s.x.Params())
 		at := marsad.ArticleTags{ArticleID: it.Article.ID}
 		for _, t := range found {
