@@ -229,7 +229,8 @@ func (db *DB) Stats(ctx context.Context) (*marsad.Stats, error) {
 		(SELECT count(*) FROM sources),
 		(SELECT count(*) FROM articles WHERE canonical_id IS NOT NULL),
 		(SELECT count(*) FROM feeds),
-		(SELECT count(*) FROM stories)`).Scan(&s.Articles, &s.Sources, &s.Copies, &s.Feeds, &s.Stories)
+		(SELECT count(*) FROM stories),
+		(SELECT count(*) FROM tags)`).Scan(&s.Articles, &s.Sources, &s.Copies, &s.Feeds, &s.Stories, &s.Tags)
 	if err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
 	}
