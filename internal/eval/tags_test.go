@@ -21,9 +21,9 @@ func TestTagMetricsCount(t *testing.T) {
 }
 
 // TestTagsFloor scores the extractor on the AKEC gold as `marsad eval tags`
-// does and pins floors a little under what was measured (F1@10 0.2448,
-// P@5 0.398, partial F1@10 0.461, the baseline's F1@10 0.1976), and the
-// margin over the plain TF-IDF baseline of the same run.
+// does and pins floors a little under what was measured (F1@10 0.2512,
+// P@5 0.400, partial F1@10 0.4895, the baseline's F1@10 0.1976: 1.27×),
+// and the margin over the plain TF-IDF baseline of the same run.
 func TestTagsFloor(t *testing.T) {
 	docs, skipped, err := ReadKeyphrases(testdata.Path(t, "akec_keyphrases/documents.jsonl"))
 	if err != nil {
@@ -34,10 +34,10 @@ func TestTagsFloor(t *testing.T) {
 	}
 	s := NewTagRun(analyzer.New(), docs, nil, 15).Score(tags.DefaultParams(), nil)
 	t.Logf("eval tags: %s", s)
-	if s.F1 < 0.235 || s.P5 < 0.38 || s.PartialF1 < 0.45 {
+	if s.F1 < 0.245 || s.P5 < 0.39 || s.PartialF1 < 0.48 {
 		t.Errorf("tags below the floor: %s", s)
 	}
-	if s.F1 < 1.18*s.TFIDFF1 {
-		t.Errorf("F1@10 %.4f is not 1.18× the TF-IDF baseline's %.4f", s.F1, s.TFIDFF1)
+	if s.F1 < 1.24*s.TFIDFF1 {
+		t.Errorf("F1@10 %.4f is not 1.24× the TF-IDF baseline's %.4f", s.F1, s.TFIDFF1)
 	}
 }
