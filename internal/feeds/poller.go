@@ -131,24 +131,50 @@ func (s *PassStats) add(o PassStats) {
 	s.Outage = s.Outage || o.Outage
 }
 
-// PollOnce claims every feed due now, polls them and returns when all are
-// done. Feed failures are recorded in the feeds' health, never returned; the
-// error is for the store failing (ErrStore: the pass stops at once and no
-// feed is blamed) or ctx ending.
+// PollOnce polls every feed due now and returns when all are done. It
+// claims them as workers free up, so that no claimed feed waits in a queue
+// past its lease. Feed failures are recorded in the feeds' health, never
+// returned; the error is for the store failing (ErrStore: the pass stops at
+// once and no feed is blamed) or ctx ending.
 func (p *Poller) PollOnce(ctx context.Context) (PassStats, error) {
-	due, err := p.store.ClaimDueFeeds(ctx, p.opts.Now(), p.opts.Lease, 0)
-	if err != nil {
-		return PassStats{}, storeErr("claim due feeds", err)
-	}
+	now := p.opts.Now()
 	s := p.newSession(ctx)
 	defer s.cancel()
-	var st PassStats
-	s.start(due, func(rs PassStats) { st = rs })
-	s.wg.Wait()
-	if err := s.failure(); err != nil {
-		return st, err
+	var mu sync.Mutex
+	var total PassStats
+	addRound := func(st PassStats) {
+		mu.Lock()
+		total.add(st)
+		mu.Unlock()
 	}
-	return st, ctx.Err()
+	for s.failure() == nil && s.ctx.Err() == nil {
+		free := s.free()
+		if free == 0 {
+			select {
+			case <-s.freed:
+			case <-s.ctx.Done():
+			}
+			continue
+		}
+		due, err := p.store.ClaimDueFeeds(s.ctx, now, p.opts.Lease, free)
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.stop(storeErr("claim due feeds", err))
+			}
+			break
+		}
+		if len(due) == 0 {
+			break
+		}
+		s.start(due, addRound)
+	}
+	s.wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if err := s.failure(); err != nil {
+		return total, err
+	}
+	return total, ctx.Err()
 }
 
 // Run polls until ctx ends. Every Tick (or as soon as a worker is free) it
@@ -238,11 +264,22 @@ type session struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	err    error // the store failure that stopped the session
+	hosts  map[string]hostSeen
 }
+
+// hostSeen is when a host last gave a feed document, or any answer, and
+// when it last failed at the network level.
+type hostSeen struct{ up, down time.Time }
+
+// outageWindow is how far back the hosts' answers are looked at to tell an
+// outage: feeds are claimed a few at a time as workers free up, so one
+// claim alone rarely spans enough hosts.
+const outageWindow = 2 * time.Minute
 
 func (p *Poller) newSession(ctx context.Context) *session {
 	ctx, cancel := context.WithCancel(ctx)
-	return &session{p: p, ctx: ctx, cancel: cancel, slots: make(chan struct{}, p.opts.Workers), freed: make(chan struct{}, 1)}
+	return &session{p: p, ctx: ctx, cancel: cancel, slots: make(chan struct{}, p.opts.Workers), freed: make(chan struct{}, 1),
+		hosts: map[string]hostSeen{}}
 }
 
 func (s *session) stop(err error) {
@@ -265,8 +302,7 @@ func (s *session) free() int { return cap(s.slots) - len(s.slots) }
 // start polls feeds as one round, each in a worker of its own as workers
 // free up; done gets the round's counts when its last feed is finished.
 func (s *session) start(feeds []*marsad.Feed, done func(PassStats)) {
-	r := &round{s: s, fetching: len(feeds), running: len(feeds), done: done,
-		hosts: map[string]bool{}, up: map[string]bool{}, down: map[string]bool{}}
+	r := &round{s: s, fetching: len(feeds), running: len(feeds), done: done}
 	r.st.Feeds = len(feeds)
 	if len(feeds) == 0 {
 		done(r.st)
@@ -305,9 +341,6 @@ type round struct {
 	mu       sync.Mutex
 	fetching int // feeds whose document is not fetched yet
 	running  int // feeds not finished
-	hosts    map[string]bool
-	up       map[string]bool // hosts that answered
-	down     map[string]bool // hosts that failed at the network level
 	failures []failure
 	st       PassStats
 	done     func(PassStats)
@@ -322,14 +355,8 @@ type failure struct {
 
 // fetched reports a feed's document: ok, or a failure to record.
 func (r *round) fetched(host string, fail *failure, network bool) {
+	r.s.saw(host, !network)
 	r.mu.Lock()
-	r.hosts[host] = true
-	switch {
-	case fail == nil:
-		r.up[host] = true
-	case network:
-		r.down[host] = true
-	}
 	if fail != nil {
 		r.failures = append(r.failures, *fail)
 	}
@@ -355,18 +382,46 @@ func (r *round) skipped() {
 	r.finish(PassStats{})
 }
 
-// recordFailures writes the round's failures, once every document is in:
-// every host failing at the network level at once is our network, not the
+// saw notes a host's answer (answered: it gave a document or at least an
+// HTTP answer) or its failure at the network level.
+func (s *session) saw(host string, answered bool) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hosts[host]
+	if answered {
+		h.up = now
+	} else {
+		h.down = now
+	}
+	s.hosts[host] = h
+}
+
+// outage tells whether every host heard from within outageWindow failed
+// at the network level and none answered: that is our network, not the
 // feeds (with three or more hosts that is the likely reading).
-func (r *round) recordFailures() {
-	r.mu.Lock()
-	down := 0
-	for h := range r.down {
-		if !r.up[h] {
+func (s *session) outage() bool {
+	cutoff := time.Now().Add(-outageWindow)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen, down := 0, 0
+	for _, h := range s.hosts {
+		switch {
+		case h.up.After(cutoff):
+			seen++
+		case h.down.After(cutoff):
+			seen++
 			down++
 		}
 	}
-	outage := len(r.hosts) >= 3 && down == len(r.hosts)
+	return seen >= 3 && down == seen
+}
+
+// recordFailures writes the round's failures once every document of the
+// round is in, an outage not counted against the feeds.
+func (r *round) recordFailures() {
+	outage := r.s.outage()
+	r.mu.Lock()
 	r.st.Outage = outage
 	fails := r.failures
 	r.failures = nil

@@ -1,10 +1,12 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"html"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -108,7 +110,7 @@ func TestPollerKeepsFeedHealthWhenTheStoreRefusesWrites(t *testing.T) {
 	}
 	now := time.Now()
 	client := fetch.New(fetch.Options{AllowPrivate: true, HostDelay: -1, Timeout: 5 * time.Second})
-	p := NewPoller(store, pipeline.New(store, analyzer.New()), client, Options{Now: func() time.Time { return now }, Lease: 10 * time.Minute})
+	p := NewPoller(store, pipeline.New(store, analyzer.New(), pipeline.WithRetry(1, 10*time.Millisecond)), client, Options{Now: func() time.Time { return now }, Lease: 10 * time.Minute})
 
 	// The store starts refusing writes once the pass has claimed its feeds.
 	store.refuseAfterClaim.Store(true)
@@ -208,7 +210,7 @@ func TestPollerStreamsABigFeedWithoutHoldingBackOthers(t *testing.T) {
 	go func() { runDone <- fx.poller.Run(ctx) }()
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(60 * time.Second) // against a hang only: the machine may be loaded
 		for !cond() {
 			if time.Now().After(deadline) {
 				t.Fatalf("gave up waiting: %s", what)
@@ -327,4 +329,95 @@ func TestTwoPollersOnOneStoreNeverPollAFeedTwice(t *testing.T) {
 			t.Errorf("%s fetched %d times", u, n)
 		}
 	}
+}
+
+// TestRunResumesAfterTheStoreFails is the same outage under Run: the
+// session stops, says why in the log, and polling resumes by itself once
+// the store takes writes again and the leases end.
+func TestRunResumesAfterTheStoreFails(t *testing.T) {
+	rows := loadAnt(t, 45)
+	var srvs []*httptest.Server
+	for h := range 3 {
+		var srv *httptest.Server
+		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, renderRSS(rows[h*15:(h+1)*15], srv.URL, true))
+		}))
+		defer srv.Close()
+		srvs = append(srvs, srv)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store := &refusingStore{DB: db}
+	var ids []int64
+	for i, srv := range srvs {
+		f := &marsad.Feed{URL: srv.URL + "/rss", Source: fmt.Sprintf("s%d", i)}
+		if err := db.CreateFeed(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, f.ID)
+	}
+	var logBuf syncBuffer
+	client := fetch.New(fetch.Options{AllowPrivate: true, HostDelay: -1, Timeout: 5 * time.Second})
+	p := NewPoller(store, pipeline.New(store, analyzer.New(), pipeline.WithRetry(1, 10*time.Millisecond)), client, Options{Lease: time.Second,
+		Tick: 20 * time.Millisecond, StoreRetry: 50 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	store.refuseAfterClaim.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	deadline := time.Now().Add(60 * time.Second) // against a hang only: the machine may be loaded
+	for store.refused.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the store was never asked to write")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	store.refuseAfterClaim.Store(false)
+	store.refuse.Store(false)
+	for _, id := range ids {
+		for {
+			f, err := db.FindFeedByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.ItemsSeen == 15 {
+				if f.ErrorCount != 0 || f.LastError != "" {
+					t.Errorf("feed %s blamed for the store: errors=%d last=%q", f.URL, f.ErrorCount, f.LastError)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("feed %s not polled after the store came back: %+v", f.URL, f)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run ended with %v", err)
+	}
+	if log := logBuf.String(); !strings.Contains(log, "polling stopped") || !strings.Contains(log, "no feed was blamed") {
+		t.Errorf("the log does not say the store stopped polling:\n%s", log)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the poller's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
