@@ -580,17 +580,20 @@ func (p *Poller) takeItems(ctx context.Context, f *marsad.Feed, parsed *Feed, st
 		byKey[k] = it
 		keys = append(keys, k)
 	}
+	renewed := p.opts.Now() // about when the feed was claimed
 	for start := 0; start < len(keys); start += p.opts.ChunkItems {
 		chunk := keys[start:min(start+p.opts.ChunkItems, len(keys))]
 		if err := p.takeChunk(ctx, f, chunk, byKey, st); err != nil {
 			return err
 		}
-		if start+len(chunk) < len(keys) {
-			// Keep the lease while the feed takes longer than one.
-			until := p.opts.Now().Add(p.opts.Lease)
+		// Keep the lease while the feed takes longer than one; a third of
+		// it gone is the time to renew.
+		if now := p.opts.Now(); start+len(chunk) < len(keys) && now.Sub(renewed) > p.opts.Lease/3 {
+			until := now.Add(p.opts.Lease)
 			if _, err := p.store.UpdateFeed(ctx, f.ID, marsad.FeedUpdate{NextPoll: &until}); err != nil {
 				return storeErr("renew the lease of "+f.URL, err)
 			}
+			renewed = now
 		}
 	}
 	return nil

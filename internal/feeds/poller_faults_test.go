@@ -421,3 +421,63 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// leaseRecorder notes the lease renewals (updates of NextPoll alone).
+type leaseRecorder struct {
+	*sqlite.DB
+	mu      sync.Mutex
+	renewed []time.Time
+}
+
+func (s *leaseRecorder) UpdateFeed(ctx context.Context, id int64, upd marsad.FeedUpdate) (*marsad.Feed, error) {
+	if upd.NextPoll != nil && upd.LastPolled == nil {
+		s.mu.Lock()
+		s.renewed = append(s.renewed, *upd.NextPoll)
+		s.mu.Unlock()
+	}
+	return s.DB.UpdateFeed(ctx, id, upd)
+}
+
+func TestALongFeedRenewsItsLease(t *testing.T) {
+	rows := loadAnt(t, 50)
+	items := make([]antRow, 250)
+	for i := range items {
+		items[i] = rows[i%len(rows)]
+		items[i].ID = fmt.Sprintf("long%d", i)
+	}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, renderRSS(items, srv.URL, true))
+	}))
+	defer srv.Close()
+	fx := newFixture(t)
+	store := &leaseRecorder{DB: fx.db}
+	var mu sync.Mutex
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { // every look at the clock is two minutes later
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(2 * time.Minute)
+		return clock
+	}
+	client := fetch.New(fetch.Options{AllowPrivate: true, HostDelay: -1, Timeout: 5 * time.Second, MaxBody: 8 << 20})
+	p := NewPoller(store, fx.ing, client, Options{Now: now, ChunkItems: 50, Lease: 5 * time.Minute})
+	f := fx.addFeed(t, srv.URL+"/rss")
+	st, err := p.PollOnce(context.Background())
+	if err != nil || st.OK != 1 || st.NewItems != 250 {
+		t.Fatalf("pass %+v, %v", st, err)
+	}
+	// Five chunks: the lease is renewed after each of the first four, each
+	// time further ahead.
+	if len(store.renewed) != 4 {
+		t.Fatalf("%d renewals, want 4", len(store.renewed))
+	}
+	for i := 1; i < len(store.renewed); i++ {
+		if !store.renewed[i].After(store.renewed[i-1]) {
+			t.Errorf("renewal %d (%v) not after renewal %d (%v)", i, store.renewed[i], i-1, store.renewed[i-1])
+		}
+	}
+	if got := fx.feed(t, f.ID); got.ItemsSeen != 250 || got.NextPoll.Before(clock.Add(-10*time.Minute)) {
+		t.Errorf("feed after the pass: seen %d, next poll %v (clock %v)", got.ItemsSeen, got.NextPoll, clock)
+	}
+}
