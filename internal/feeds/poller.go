@@ -201,8 +201,14 @@ func (p *Poller) Run(ctx context.Context) error {
 // runSession dispatches due feeds until the session stops.
 func (p *Poller) runSession(s *session) error {
 	logRound := func(st PassStats) {
+		// Rounds are small (claims follow free workers): only those that
+		// brought something or failed are worth a line at Info.
+		level := slog.LevelDebug
+		if st.Imported > 0 || st.Failed > 0 || st.Stopped > 0 {
+			level = slog.LevelInfo
+		}
 		if st.Feeds > 0 {
-			p.log.Info("poll round", "feeds", st.Feeds, "ok", st.OK, "not_modified", st.NotModified, "failed", st.Failed,
+			p.log.Log(s.ctx, level, "poll round", "feeds", st.Feeds, "ok", st.OK, "not_modified", st.NotModified, "failed", st.Failed,
 				"new_items", st.NewItems, "imported", st.Imported, "stopped", st.Stopped, "outage", st.Outage)
 		}
 	}
