@@ -74,10 +74,13 @@ func (s *refusingStore) SaveArticles(ctx context.Context, batch []*marsad.Articl
 	return s.DB.SaveArticles(ctx, batch)
 }
 
-func TestPollerKeepsFeedHealthWhenTheStoreRefusesWrites(t *testing.T) {
-	rows := loadAnt(t, 60)
-	var srvs []*httptest.Server
-	for h := range 4 {
+// outageFixture serves 15 real rows on each of hosts loopback hosts (and a
+// 500 at /broken) and follows one feed per host, in a store behind a
+// refusingStore.
+func outageFixture(t *testing.T, hosts int) (db *sqlite.DB, store *refusingStore, srvs []*httptest.Server, ids []int64) {
+	t.Helper()
+	rows := loadAnt(t, 15*hosts)
+	for h := range hosts {
 		var srv *httptest.Server
 		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/broken" {
@@ -86,24 +89,27 @@ func TestPollerKeepsFeedHealthWhenTheStoreRefusesWrites(t *testing.T) {
 			}
 			fmt.Fprint(w, renderRSS(rows[h*15:(h+1)*15], srv.URL, true))
 		}))
-		defer srv.Close()
+		t.Cleanup(srv.Close)
 		srvs = append(srvs, srv)
 	}
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	store := &refusingStore{DB: db}
-	var good []int64
+	t.Cleanup(func() { db.Close() })
 	for i, srv := range srvs {
 		f := &marsad.Feed{URL: srv.URL + "/rss", Source: fmt.Sprintf("s%d", i)}
-		if err := db.CreateFeed(ctx, f); err != nil {
+		if err := db.CreateFeed(context.Background(), f); err != nil {
 			t.Fatal(err)
 		}
-		good = append(good, f.ID)
+		ids = append(ids, f.ID)
 	}
+	return db, &refusingStore{DB: db}, srvs, ids
+}
+
+func TestPollerKeepsFeedHealthWhenTheStoreRefusesWrites(t *testing.T) {
+	ctx := context.Background()
+	db, store, srvs, good := outageFixture(t, 4)
 	broken := &marsad.Feed{URL: srvs[0].URL + "/broken", Source: "s0"}
 	if err := db.CreateFeed(ctx, broken); err != nil {
 		t.Fatal(err)
@@ -335,32 +341,9 @@ func TestTwoPollersOnOneStoreNeverPollAFeedTwice(t *testing.T) {
 // session stops, says why in the log, and polling resumes by itself once
 // the store takes writes again and the leases end.
 func TestRunResumesAfterTheStoreFails(t *testing.T) {
-	rows := loadAnt(t, 45)
-	var srvs []*httptest.Server
-	for h := range 3 {
-		var srv *httptest.Server
-		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprint(w, renderRSS(rows[h*15:(h+1)*15], srv.URL, true))
-		}))
-		defer srv.Close()
-		srvs = append(srvs, srv)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	store := &refusingStore{DB: db}
-	var ids []int64
-	for i, srv := range srvs {
-		f := &marsad.Feed{URL: srv.URL + "/rss", Source: fmt.Sprintf("s%d", i)}
-		if err := db.CreateFeed(ctx, f); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, f.ID)
-	}
+	db, store, _, ids := outageFixture(t, 3)
 	var logBuf syncBuffer
 	client := fetch.New(fetch.Options{AllowPrivate: true, HostDelay: -1, Timeout: 5 * time.Second})
 	p := NewPoller(store, pipeline.New(store, analyzer.New(), pipeline.WithRetry(1, 10*time.Millisecond)), client, Options{Lease: time.Second,
