@@ -271,12 +271,20 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 		ids = append(ids, a)
 	}
 	slices.Sort(ids)
+	// An article row holds its body: each placed article is rewritten
+	// once, with its story and (when this batch counted it) the stamp.
+	counted := make(map[int64]bool, len(ch.Counted))
+	for _, a := range ch.Counted {
+		counted[a] = true
+	}
 	for _, a := range ids {
-		if err := x.exec(ctx, `UPDATE articles SET story_id = ? WHERE id = ?`, ch.Assigned[a], a); err != nil {
+		if err := x.exec(ctx, `UPDATE articles SET story_id = ?, story_gen = CASE WHEN ? THEN ? ELSE story_gen END WHERE id = ?`,
+			ch.Assigned[a], counted[a], gen, a); err != nil {
 			return 0, fmt.Errorf("story save: %w", err)
 		}
+		delete(counted, a)
 	}
-	for _, a := range ch.Counted {
+	for a := range counted { // counted but not assigned: not made by the stage, kept for the contract
 		if err := x.exec(ctx, `UPDATE articles SET story_gen = ? WHERE id = ?`, gen, a); err != nil {
 			return 0, fmt.Errorf("story save: %w", err)
 		}
