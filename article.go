@@ -70,7 +70,8 @@ type ArticleService interface {
 	// SaveArticles inserts the articles in one transaction, skipping those whose
 	// canonical URL is already stored. It returns, for each input, the stored id
 	// and whether it was newly inserted. Sources are created as needed.
-	// EINVALID for an article without URL.
+	// EINVALID for an article without URL, or with KeepID and no id;
+	// ECONFLICT (nothing saved) when a KeepID article's id holds another URL.
 	SaveArticles(ctx context.Context, batch []*ArticleInput) ([]SaveResult, error)
 	// CountArticles returns the number of stored articles.
 	CountArticles(ctx context.Context) (int, error)
@@ -85,6 +86,12 @@ type ArticleInput struct {
 	// to the search index.
 	TitleTerms string
 	BodyTerms  string
+	// KeepID stores a new article under Article.ID instead of the next
+	// free id: an archive restored from an export keeps its ids, so the
+	// copy links, stories and readers' links that name them stay true.
+	// Without it Article.ID is ignored (a retried save may carry the id of
+	// a rolled-back attempt).
+	KeepID bool
 }
 
 // SaveResult tells what happened to one ArticleInput.

@@ -158,10 +158,13 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		if in.Article == nil || in.Article.URL == "" {
 			return nil, marsad.Errorf(marsad.EINVALID, "article %d of the batch has no URL", i)
 		}
+		if in.KeepID && in.Article.ID <= 0 {
+			return nil, marsad.Errorf(marsad.EINVALID, "article %d of the batch (%s) keeps its id but has none", i, in.Article.URL)
+		}
 	}
 	now := db.Now().UTC()
 	var results []marsad.SaveResult
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) (err error) {
 		results = make([]marsad.SaveResult, len(batch))
 		sources := map[string]int64{}
 		for _, in := range batch {
@@ -195,7 +198,11 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		if err != nil {
 			return err
 		}
+		if err := checkKeptIDs(ctx, tx, batch); err != nil {
+			return err
+		}
 		var b pgx.Batch
+		var keptMax int64
 		var queued []int
 		isQueued := map[string]bool{}
 		for i, in := range batch {
@@ -209,14 +216,27 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 			if tags == nil {
 				tags = []string{}
 			}
+			args := []any{a.URL, a.SourceID, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML, a.Author, a.Category,
+				a.Lang, tags, a.Published.Unix(), a.Fetched.Unix(), int64(a.ContentHash), unixOrZero(a.PublishedClaimed)}
+			if in.KeepID {
+				keptMax = max(keptMax, a.ID)
+				b.Queue(`INSERT INTO articles (url, source_id, external_id, title, summary, body, html, author,
+				category, lang, tags, published, fetched, content_hash, published_claimed, id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+				ON CONFLICT (url) DO NOTHING RETURNING id`, append(args, a.ID)...)
+				continue
+			}
 			b.Queue(`INSERT INTO articles (url, source_id, external_id, title, summary, body, html, author,
 				category, lang, tags, published, fetched, content_hash, published_claimed)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-				ON CONFLICT (url) DO NOTHING RETURNING id`,
-				a.URL, a.SourceID, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML, a.Author, a.Category,
-				a.Lang, tags, a.Published.Unix(), a.Fetched.Unix(), int64(a.ContentHash), unixOrZero(a.PublishedClaimed))
+				ON CONFLICT (url) DO NOTHING RETURNING id`, args...)
 		}
 		var raced []string // stored by another process since the lookup
+		defer func() {
+			if keptMax > 0 && err == nil {
+				err = advanceArticleIDs(ctx, tx, keptMax)
+			}
+		}()
 		if b.Len() > 0 {
 			br := tx.SendBatch(ctx, &b)
 			for _, i := range queued {
@@ -280,6 +300,52 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		in.Article.ID = results[i].ID
 	}
 	return results, nil
+}
+
+// checkKeptIDs refuses (ECONFLICT) a batch whose KeepID articles name ids
+// that hold other URLs; the same URL under its id is an article already
+// restored.
+func checkKeptIDs(ctx context.Context, q querier, batch []*marsad.ArticleInput) error {
+	want := map[int64]string{}
+	for _, in := range batch {
+		if in.KeepID {
+			want[in.Article.ID] = in.Article.URL
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	rows, err := q.Query(ctx, `SELECT id, url FROM articles WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return fmt.Errorf("kept ids: %w", err)
+	}
+	var id int64
+	var url string
+	_, err = pgx.ForEachRow(rows, []any{&id, &url}, func() error {
+		if url != want[id] {
+			return marsad.Errorf(marsad.ECONFLICT, "article id %d is taken by %s, cannot store %s under it", id, url, want[id])
+		}
+		return nil
+	})
+	return err
+}
+
+// advanceArticleIDs moves the id sequence past top, an id given by a
+// KeepID save, so that the next article without one does not take it.
+// setval is not transactional: a save rolled back leaves a gap, never a
+// reused id.
+func advanceArticleIDs(ctx context.Context, q querier, top int64) error {
+	_, err := q.Exec(ctx, `SELECT setval(s::regclass, greatest($1, (SELECT max(id) FROM articles)))
+		FROM pg_get_serial_sequence('articles', 'id') AS s
+		WHERE $1 >= nextval(s::regclass)`, top)
+	if err != nil {
+		return fmt.Errorf("advance article ids: %w", err)
+	}
+	return nil
 }
 
 // urlIDs returns the ids of the stored articles among urls.

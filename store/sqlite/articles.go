@@ -145,19 +145,18 @@ func (db *DB) CountArticles(ctx context.Context) (int, error) {
 // already stored is left unchanged. Sources are created as needed and the
 // analyzed terms go to the search index.
 func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([]marsad.SaveResult, error) {
-	for i, in := range batch {
-		if in.Article == nil || in.Article.URL == "" {
-			return nil, marsad.Errorf(marsad.EINVALID, "article %d of the batch has no URL", i)
-		}
+	if err := checkSaveBatch(batch); err != nil {
+		return nil, err
 	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("save articles: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO articles (url, source_id, external_id, title,
+	// id NULL takes the next free id; a KeepID article gives its own.
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO articles (id, url, source_id, external_id, title,
 		summary, body, html, author, category, lang, tags, published, fetched, content_hash, published_claimed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (url) DO NOTHING RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("save articles: %w", err)
@@ -199,8 +198,15 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		if err != nil {
 			return nil, fmt.Errorf("save %s: tags: %w", a.URL, err)
 		}
+		var keep any // NULL: the next free id
+		if in.KeepID {
+			if err := checkKeptID(ctx, tx, a); err != nil {
+				return nil, err
+			}
+			keep = a.ID
+		}
 		var id int64
-		err = ins.QueryRowContext(ctx, a.URL, sid, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML,
+		err = ins.QueryRowContext(ctx, keep, a.URL, sid, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML,
 			a.Author, a.Category, a.Lang, string(tagJSON), a.Published.Unix(), a.Fetched.Unix(),
 			int64(a.ContentHash), unixOrZero(a.PublishedClaimed)).Scan(&id)
 		switch {
@@ -334,6 +340,35 @@ func (db *DB) FindSourceByKey(ctx context.Context, key string) (*marsad.Source, 
 func (db *DB) OptimizeIndex(ctx context.Context) error {
 	if _, err := db.db.ExecContext(ctx, `INSERT INTO article_fts (article_fts) VALUES ('optimize')`); err != nil {
 		return fmt.Errorf("optimize index: %w", err)
+	}
+	return nil
+}
+
+// checkSaveBatch refuses a batch with an article SaveArticles cannot store.
+func checkSaveBatch(batch []*marsad.ArticleInput) error {
+	for i, in := range batch {
+		if in.Article == nil || in.Article.URL == "" {
+			return marsad.Errorf(marsad.EINVALID, "article %d of the batch has no URL", i)
+		}
+		if in.KeepID && in.Article.ID <= 0 {
+			return marsad.Errorf(marsad.EINVALID, "article %d of the batch (%s) keeps its id but has none", i, in.Article.URL)
+		}
+	}
+	return nil
+}
+
+// checkKeptID refuses (ECONFLICT) to store a under its own id when that id
+// holds another URL; the same URL under it is an article already restored.
+func checkKeptID(ctx context.Context, q execQuerier, a *marsad.Article) error {
+	var url string
+	err := q.QueryRowContext(ctx, `SELECT url FROM articles WHERE id = ?`, a.ID).Scan(&url)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("save %s: id %d: %w", a.URL, a.ID, err)
+	case url != a.URL:
+		return marsad.Errorf(marsad.ECONFLICT, "article id %d is taken by %s, cannot store %s under it", a.ID, url, a.URL)
 	}
 	return nil
 }

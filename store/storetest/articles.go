@@ -104,6 +104,60 @@ func articleDiff(got, want *marsad.Article) string {
 	return fmt.Sprint(d)
 }
 
+// testKeepID: a restored article keeps its id (gaps and all), the next
+// article without one gets a fresh id above every kept one, a kept id that
+// holds another URL is refused with nothing saved, and the same article
+// restored again is left as it is.
+func testKeepID(t *testing.T, h *harness) {
+	check(t, "register stages", h.RegisterStages(ctx(t), []string{"dedup"}))
+	kept := func(id int64, url string) *marsad.ArticleInput {
+		in := input(url, "a", hour(int(id)), "", "")
+		in.Article.ID, in.KeepID = id, true
+		return in
+	}
+	res, err := h.SaveArticles(ctx(t), []*marsad.ArticleInput{kept(7, "https://a.example/7"), kept(3, "https://a.example/3")})
+	check(t, "save with kept ids", err)
+	if res[0] != (marsad.SaveResult{ID: 7, Inserted: true}) || res[1] != (marsad.SaveResult{ID: 3, Inserted: true}) {
+		t.Fatalf("kept ids: results %+v, want 7 and 3 inserted", res)
+	}
+	if a := article(t, h, 7); a.URL != "https://a.example/7" {
+		t.Errorf("article 7 is %s", a.URL)
+	}
+	// An id set without KeepID is not taken (a retried save may carry a
+	// rolled-back attempt's id).
+	plain := input("https://a.example/new", "a", hour(9), "", "")
+	plain.Article.ID = 3
+	res, err = h.SaveArticles(ctx(t), []*marsad.ArticleInput{plain})
+	check(t, "save without KeepID", err)
+	if !res[0].Inserted || res[0].ID <= 7 {
+		t.Errorf("next id after kept ones: %+v, want a new id above 7", res[0])
+	}
+	res, err = h.SaveArticles(ctx(t), []*marsad.ArticleInput{kept(3, "https://a.example/3")})
+	check(t, "restore again", err)
+	if res[0] != (marsad.SaveResult{ID: 3}) {
+		t.Errorf("restored again: %+v, want {ID:3 Inserted:false}", res[0])
+	}
+	_, err = h.SaveArticles(ctx(t), []*marsad.ArticleInput{kept(20, "https://a.example/20"), kept(7, "https://a.example/other")})
+	if code := marsad.ErrorCode(err); code != marsad.ECONFLICT {
+		t.Errorf("kept id holding another URL: code %q (%v), want %s", code, err, marsad.ECONFLICT)
+	}
+	if _, err := h.FindArticleByID(ctx(t), 20); marsad.ErrorCode(err) != marsad.ENOTFOUND {
+		t.Errorf("a refused batch saved article 20 (err %v)", err)
+	}
+	_, err = h.SaveArticles(ctx(t), []*marsad.ArticleInput{kept(0, "https://a.example/zero")})
+	if code := marsad.ErrorCode(err); code != marsad.EINVALID {
+		t.Errorf("KeepID without an id: code %q, want %s", code, marsad.EINVALID)
+	}
+	wantIDs(t, "owed: every inserted article", allOwed(t, h, "dedup"), []int64{3, 7, res0ID(t, h, "https://a.example/new")})
+}
+
+func res0ID(t *testing.T, h *harness, url string) int64 {
+	t.Helper()
+	a, err := h.FindArticleByURL(ctx(t), url)
+	check(t, "find "+url, err)
+	return a.ID
+}
+
 func testReingestIsIdempotent(t *testing.T, h *harness) {
 	check(t, "register stages", h.RegisterStages(ctx(t), []string{"dedup"}))
 	first := input("https://a.example/1", "a", hour(0), "اول", "")

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Articles/SaveAndReadBack", testSaveAndReadBack},
 		{"Articles/ReingestIsIdempotent", testReingestIsIdempotent},
+		{"Articles/KeepID", testKeepID},
 		{"Articles/SaveRefusesArticleWithoutURL", testSaveRefusesArticleWithoutURL},
 		{"Articles/FindArticlesFiltersAndPages", testFindArticles},
 		{"Articles/NotFound", testArticlesNotFound},
