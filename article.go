@@ -2,6 +2,7 @@ package marsad
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -41,9 +42,34 @@ type Article struct {
 // Paragraphs returns the body split into its non-empty paragraphs.
 func (a *Article) Paragraphs() []string { return SplitParagraphs(a.Body) }
 
+// URLKey is the identity of the page a canonical URL names: the URL
+// without its http: or https: scheme ("//host/path?query"). Outlets serve
+// one page under both schemes and archives keep whichever they were
+// given, so stores keep one article per key. Other URLs are their own key.
+func URLKey(canonical string) string {
+	switch {
+	case strings.HasPrefix(canonical, "https:"):
+		return canonical[len("https:"):]
+	case strings.HasPrefix(canonical, "http:"):
+		return canonical[len("http:"):]
+	}
+	return canonical
+}
+
+// PreferURL tells whether a page stored under stored should be stored
+// under incoming instead: the https:// form of one page replaces its
+// http:// form (it is the one that still works when an outlet drops
+// http), never the other way round.
+func PreferURL(stored, incoming string) bool {
+	return strings.HasPrefix(stored, "http:") && strings.HasPrefix(incoming, "https:") &&
+		URLKey(stored) == URLKey(incoming)
+}
+
 // ArticleFilter selects articles. Zero fields select everything.
 type ArticleFilter struct {
-	ID       *int64
+	ID *int64
+	// URL selects the article stored under this canonical URL or its
+	// other scheme's form (URLKey).
 	URL      *string
 	SourceID *int64
 	StoryID  *int64
@@ -62,16 +88,22 @@ type ArticleFilter struct {
 type ArticleService interface {
 	// FindArticleByID returns one article. ENOTFOUND if there is none.
 	FindArticleByID(ctx context.Context, id int64) (*Article, error)
-	// FindArticleByURL returns the article with this canonical URL. ENOTFOUND if none.
+	// FindArticleByURL returns the article stored under this canonical URL
+	// or under its other scheme's form (URLKey): the http:// and https://
+	// forms of a page find the same article. ENOTFOUND if none.
 	FindArticleByURL(ctx context.Context, url string) (*Article, error)
 	// FindArticles returns the articles matching the filter and the total count
 	// of matches (ignoring Offset and Limit).
 	FindArticles(ctx context.Context, f ArticleFilter) ([]*Article, int, error)
 	// SaveArticles inserts the articles in one transaction, skipping those whose
-	// canonical URL is already stored. It returns, for each input, the stored id
-	// and whether it was newly inserted. Sources are created as needed.
-	// EINVALID for an article without URL, or with KeepID and no id;
-	// ECONFLICT (nothing saved) when a KeepID article's id holds another URL.
+	// page is already stored: one article per URLKey, so the http:// and
+	// https:// forms of a URL are one article, whichever came first. When
+	// the stored form is http:// and an input brings the https:// form, the
+	// stored URL becomes the https:// one (PreferURL) and nothing else
+	// changes. It returns, for each input, the stored id and whether it was
+	// newly inserted. Sources are created as needed. EINVALID for an article
+	// without URL, or with KeepID and no id; ECONFLICT (nothing saved) when a
+	// KeepID article's id holds another page.
 	SaveArticles(ctx context.Context, batch []*ArticleInput) ([]SaveResult, error)
 	// CountArticles returns the number of stored articles.
 	CountArticles(ctx context.Context) (int, error)
@@ -97,5 +129,5 @@ type ArticleInput struct {
 // SaveResult tells what happened to one ArticleInput.
 type SaveResult struct {
 	ID       int64
-	Inserted bool // false: the URL was already stored (unchanged)
+	Inserted bool // false: the page was already stored (unchanged, but for an http URL made https)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
+	marsadapp "github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/related"
 )
 
@@ -71,10 +72,12 @@ read_also=M ms=T".`,
 	return cmd
 }
 
-// findArticle resolves a command's ARTICLE argument: an id, else a URL.
+// findArticle resolves a command's ARTICLE argument: an id, else a URL,
+// canonicalized as every door canonicalizes what it stores (a URL as it was
+// imported, or its other scheme's form, finds its article).
 func findArticle(ctx context.Context, s marsad.ArticleService, arg string) (*marsad.Article, error) {
 	if id, err := strconv.ParseInt(arg, 10, 64); err == nil {
 		return s.FindArticleByID(ctx, id)
 	}
-	return s.FindArticleByURL(ctx, arg)
+	return marsadapp.FindArticleByURL(ctx, s, arg)
 }

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
-	marsadapp "github.com/marsad/marsad/internal/app"
 )
 
 func (a *cli) showCmd() *cobra.Command {
@@ -23,15 +21,7 @@ func (a *cli) showCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
-				var art *marsad.Article
-				var err error
-				if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
-					art, err = db.FindArticleByID(ctx, id)
-				} else {
-					// Canonicalized as every door stores it: a URL as it was
-					// imported (Arabic letters, tracking parameters) finds it.
-					art, err = marsadapp.FindArticleByURL(ctx, db, args[0])
-				}
+				art, err := findArticle(ctx, db, args[0])
 				if err != nil {
 					return err
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,13 +25,7 @@ func (a *cli) tagsCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
-				var art *marsad.Article
-				var err error
-				if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
-					art, err = db.FindArticleByID(ctx, id)
-				} else {
-					art, err = db.FindArticleByURL(ctx, args[0])
-				}
+				art, err := findArticle(ctx, db, args[0])
 				if err != nil {
 					return err
 				}

@@ -496,6 +496,30 @@ func TestIngestByAPI(t *testing.T) {
 	if res := decode[api.IngestResult](t, a); a.status != 200 || res.Unchanged != 1 || res.Imported != 0 {
 		t.Errorf("the same article again: %d %s", a.status, a.body)
 	}
+	// The page's other scheme: the same article, kept under https, found
+	// by either form.
+	other := strings.Replace(good[0], `"url": "http://`, `"url": "https://`, 1)
+	if other == good[0] {
+		other = strings.Replace(good[0], `"url": "https://`, `"url": "http://`, 1)
+	}
+	if other == good[0] {
+		t.Fatalf("no http(s) URL in %.200s", good[0])
+	}
+	a = do(t, h, "POST", "/api/v1/articles", strings.NewReader(other), "Content-Type", "application/json", "Authorization", "Bearer s3cret")
+	if res := decode[api.IngestResult](t, a); a.status != 200 || res.Unchanged != 1 || res.Imported != 0 {
+		t.Errorf("the article under its other scheme: %d %s", a.status, a.body)
+	}
+	var found []api.Article
+	for _, u := range []string{strings.Replace(urls[0], "https://", "http://", 1), strings.Replace(urls[0], "http://", "https://", 1)} {
+		a := do(t, h, "GET", "/api/v1/articles/lookup?url="+url.QueryEscape(u), nil)
+		if a.status != 200 {
+			t.Fatalf("lookup %s: %d %s", u, a.status, a.body)
+		}
+		found = append(found, decode[api.Article](t, a))
+	}
+	if found[0].ID != found[1].ID || !strings.HasPrefix(found[0].URL, "https://") {
+		t.Errorf("both forms of %s: articles %d at %s and %d at %s, want one at https", urls[0], found[0].ID, found[0].URL, found[1].ID, found[1].URL)
+	}
 	// One bad object: 400 naming the reason.
 	a = do(t, h, "POST", "/api/v1/articles", strings.NewReader(`{"url":"https://x.example/a"}`), "Content-Type", "application/json", "Authorization", "Bearer s3cret")
 	if e := decode[api.Error](t, a); a.status != 400 || !strings.Contains(e.Message, "line 1") {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/dedup"
@@ -68,8 +67,10 @@ func listBounds(offset, limit int) error {
 // ArticleByURL returns the page of the article stored under raw's canonical
 // URL, canonicalized exactly as every door canonicalizes what it stores
 // (dedup.CanonicalURL): a URL as it was imported finds its article, with
-// its Arabic letters encoded or not, with tracking parameters or without.
-// EINVALID for a URL that is not http(s); ENOTFOUND when none is stored.
+// its Arabic letters encoded or not, with tracking parameters or without,
+// under http:// or https:// (the store keeps one article per page,
+// marsad.URLKey). EINVALID for a URL that is not http(s); ENOTFOUND when
+// none is stored.
 func (p *Pages) ArticleByURL(ctx context.Context, raw string) (*ArticlePage, error) {
 	a, err := FindArticleByURL(ctx, p.store, raw)
 	if err != nil {
@@ -79,7 +80,8 @@ func (p *Pages) ArticleByURL(ctx context.Context, raw string) (*ArticlePage, err
 }
 
 // FindArticleByURL returns the article stored under raw's canonical URL
-// (see Pages.ArticleByURL), for the CLI and any reader of one store.
+// (see Pages.ArticleByURL): the one lookup by URL of the CLI, the pages
+// and the API.
 func FindArticleByURL(ctx context.Context, store marsad.ArticleService, raw string) (*marsad.Article, error) {
 	u, err := dedup.CanonicalURL(raw)
 	if err != nil {
@@ -87,15 +89,7 @@ func FindArticleByURL(ctx context.Context, store marsad.ArticleService, raw stri
 	}
 	a, err := store.FindArticleByURL(ctx, u)
 	if marsad.ErrorCode(err) == marsad.ENOTFOUND {
-		// The other scheme's form of the same page: outlets moved to
-		// https, and an archive keeps what it was given.
-		other := strings.Replace(u, "http://", "https://", 1)
-		if strings.HasPrefix(u, "https://") {
-			other = strings.Replace(u, "https://", "http://", 1)
-		}
-		if a, err = store.FindArticleByURL(ctx, other); marsad.ErrorCode(err) == marsad.ENOTFOUND {
-			return nil, marsad.Errorf(marsad.ENOTFOUND, "no article stored under %s", u)
-		}
+		return nil, marsad.Errorf(marsad.ENOTFOUND, "no article stored under %s", u)
 	}
 	return a, err
 }

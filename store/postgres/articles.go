@@ -58,8 +58,8 @@ func (db *DB) FindArticleByID(ctx context.Context, id int64) (*marsad.Article, e
 	return list[0], nil
 }
 
-// FindArticleByURL returns the article stored under this canonical URL.
-// ENOTFOUND if there is none.
+// FindArticleByURL returns the article stored under this canonical URL or
+// its other scheme's form (marsad.URLKey). ENOTFOUND if there is none.
 func (db *DB) FindArticleByURL(ctx context.Context, url string) (*marsad.Article, error) {
 	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{URL: &url, Limit: 1})
 	if err != nil {
@@ -91,7 +91,7 @@ func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*mars
 		where = append(where, "a.id = "+a.add(*f.ID))
 	}
 	if f.URL != nil {
-		where = append(where, "a.url = "+a.add(*f.URL))
+		where = append(where, "a.url_key = "+a.add(marsad.URLKey(*f.URL)))
 	}
 	if f.SourceID != nil {
 		where = append(where, "a.source_id = "+a.add(*f.SourceID))
@@ -149,8 +149,10 @@ func (db *DB) CountArticles(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// SaveArticles inserts the batch in one transaction; an article whose URL
-// is already stored is left unchanged. Sources are created as needed, the
+// SaveArticles inserts the batch in one transaction; an article whose page
+// is already stored (marsad.URLKey: under this URL or its other scheme's
+// form) is left unchanged, but for its URL made https when the input
+// brings that form (marsad.PreferURL). Sources are created as needed, the
 // analyzed terms go to the search index and every registered stage owes
 // the new articles. The inserts travel as one pipelined batch.
 func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([]marsad.SaveResult, error) {
@@ -187,14 +189,14 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 				a.Published = a.Fetched
 			}
 		}
-		// The URLs already stored are looked up first and only new ones
+		// The pages already stored are looked up first and only new ones
 		// inserted: an INSERT … ON CONFLICT that finds its row taken still
 		// uses up a sequence number, and ids then drift from SQLite's.
-		urls := make([]string, len(batch))
+		urls, keys := make([]string, len(batch)), make([]string, len(batch))
 		for i, in := range batch {
-			urls[i] = in.Article.URL
+			urls[i], keys[i] = in.Article.URL, marsad.URLKey(in.Article.URL)
 		}
-		ids, err := urlIDs(ctx, tx, urls)
+		pages, err := storedPages(ctx, tx, urls)
 		if err != nil {
 			return err
 		}
@@ -204,32 +206,33 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		var b pgx.Batch
 		var keptMax int64
 		var queued []int
-		isQueued := map[string]bool{}
 		for i, in := range batch {
 			a := in.Article
-			if _, ok := ids[a.URL]; ok || isQueued[a.URL] {
+			if _, ok := pages[keys[i]]; ok {
 				continue
 			}
-			isQueued[a.URL] = true
+			pages[keys[i]] = storedPage{url: a.URL} // queued: id below
 			queued = append(queued, i)
 			tags := a.Tags
 			if tags == nil {
 				tags = []string{}
 			}
-			args := []any{a.URL, a.SourceID, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML, a.Author, a.Category,
+			// No conflict target: a row holding the URL or its key is the
+			// page (a kept id was checked above).
+			args := []any{a.URL, keys[i], a.SourceID, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML, a.Author, a.Category,
 				a.Lang, tags, a.Published.Unix(), a.Fetched.Unix(), int64(a.ContentHash), unixOrZero(a.PublishedClaimed)}
 			if in.KeepID {
 				keptMax = max(keptMax, a.ID)
-				b.Queue(`INSERT INTO articles (url, source_id, external_id, title, summary, body, html, author,
+				b.Queue(`INSERT INTO articles (url, url_key, source_id, external_id, title, summary, body, html, author,
 				category, lang, tags, published, fetched, content_hash, published_claimed, id)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-				ON CONFLICT (url) DO NOTHING RETURNING id`, append(args, a.ID)...)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+				ON CONFLICT DO NOTHING RETURNING id`, append(args, a.ID)...)
 				continue
 			}
-			b.Queue(`INSERT INTO articles (url, source_id, external_id, title, summary, body, html, author,
+			b.Queue(`INSERT INTO articles (url, url_key, source_id, external_id, title, summary, body, html, author,
 				category, lang, tags, published, fetched, content_hash, published_claimed)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-				ON CONFLICT (url) DO NOTHING RETURNING id`, args...)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+				ON CONFLICT DO NOTHING RETURNING id`, args...)
 		}
 		var raced []string // stored by another process since the lookup
 		defer func() {
@@ -245,12 +248,13 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 				switch {
 				case errNoRows(err):
 					raced = append(raced, urls[i])
+					delete(pages, keys[i])
 				case err != nil:
 					br.Close()
 					return fmt.Errorf("save %s: %w", urls[i], err)
 				default:
 					results[i] = marsad.SaveResult{ID: id, Inserted: true}
-					ids[urls[i]] = id
+					pages[keys[i]] = storedPage{id: id, url: urls[i]}
 				}
 			}
 			if err := br.Close(); err != nil {
@@ -258,19 +262,29 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 			}
 		}
 		if len(raced) > 0 {
-			more, err := urlIDs(ctx, tx, raced)
+			more, err := storedPages(ctx, tx, raced)
 			if err != nil {
 				return err
 			}
-			for u, id := range more {
-				ids[u] = id
+			for k, p := range more {
+				pages[k] = p
 			}
 		}
 		for i := range batch {
-			if !results[i].Inserted {
-				// Already stored (or twice in this batch): the stored id,
-				// nothing changed.
-				results[i] = marsad.SaveResult{ID: ids[urls[i]]}
+			if results[i].Inserted {
+				continue
+			}
+			// Already stored (or twice in this batch): the stored id,
+			// nothing changed but the scheme.
+			p := pages[keys[i]]
+			results[i] = marsad.SaveResult{ID: p.id}
+			if marsad.PreferURL(p.url, urls[i]) {
+				// Unless an older row holds the https form already.
+				if _, err := tx.Exec(ctx, `UPDATE articles SET url = $1 WHERE id = $2
+					AND NOT EXISTS (SELECT 1 FROM articles WHERE url = $1)`, urls[i], p.id); err != nil {
+					return fmt.Errorf("save %s: %w", urls[i], err)
+				}
+				pages[keys[i]] = storedPage{id: p.id, url: urls[i]}
 			}
 		}
 		// The index rows go in as one statement over arrays.
@@ -303,8 +317,8 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 }
 
 // checkKeptIDs refuses (ECONFLICT) a batch whose KeepID articles name ids
-// that hold other URLs; the same URL under its id is an article already
-// restored.
+// that hold other pages; the same page (marsad.URLKey) under its id is an
+// article already restored.
 func checkKeptIDs(ctx context.Context, q querier, batch []*marsad.ArticleInput) error {
 	want := map[int64]string{}
 	for _, in := range batch {
@@ -326,7 +340,7 @@ func checkKeptIDs(ctx context.Context, q querier, batch []*marsad.ArticleInput) 
 	var id int64
 	var url string
 	_, err = pgx.ForEachRow(rows, []any{&id, &url}, func() error {
-		if url != want[id] {
+		if marsad.URLKey(url) != marsad.URLKey(want[id]) {
 			return marsad.Errorf(marsad.ECONFLICT, "article id %d is taken by %s, cannot store %s under it", id, url, want[id])
 		}
 		return nil
@@ -348,19 +362,36 @@ func advanceArticleIDs(ctx context.Context, q querier, top int64) error {
 	return nil
 }
 
-// urlIDs returns the ids of the stored articles among urls.
-func urlIDs(ctx context.Context, q querier, urls []string) (map[string]int64, error) {
-	rows, err := q.Query(ctx, `SELECT url, id FROM articles WHERE url = ANY($1)`, urls)
+// storedPage is the stored article of a page: its id and URL.
+type storedPage struct {
+	id  int64
+	url string
+}
+
+// storedPages returns the stored articles of the pages of urls, by
+// marsad.URLKey. The row holding the key answers for its page; a row of an
+// older store that holds a URL without a key (both forms stored before
+// migration 0003) answers only when there is no such row.
+func storedPages(ctx context.Context, q querier, urls []string) (map[string]storedPage, error) {
+	keys := make([]string, len(urls))
+	for i, u := range urls {
+		keys[i] = marsad.URLKey(u)
+	}
+	rows, err := q.Query(ctx, `SELECT id, url, url_key IS NOT NULL FROM articles
+		WHERE url_key = ANY($1) OR url = ANY($2)`, keys, urls)
 	if err != nil {
 		return nil, err
 	}
-	ids := make(map[string]int64, len(urls))
-	var url string
-	var id int64
-	if _, err := pgx.ForEachRow(rows, []any{&url, &id}, func() error { ids[url] = id; return nil }); err != nil {
-		return nil, err
-	}
-	return ids, nil
+	pages := make(map[string]storedPage, len(urls))
+	var p storedPage
+	var keyed bool
+	_, err = pgx.ForEachRow(rows, []any{&p.id, &p.url, &keyed}, func() error {
+		if k := marsad.URLKey(p.url); keyed || pages[k].id == 0 {
+			pages[k] = p
+		}
+		return nil
+	})
+	return pages, err
 }
 
 // ReindexArticles replaces the search index rows and content hashes of a

@@ -56,8 +56,8 @@ func (db *DB) FindArticleByID(ctx context.Context, id int64) (*marsad.Article, e
 	return list[0], nil
 }
 
-// FindArticleByURL returns the article stored under this canonical URL.
-// ENOTFOUND if there is none.
+// FindArticleByURL returns the article stored under this canonical URL or
+// its other scheme's form (marsad.URLKey). ENOTFOUND if there is none.
 func (db *DB) FindArticleByURL(ctx context.Context, url string) (*marsad.Article, error) {
 	list, _, err := db.FindArticles(ctx, marsad.ArticleFilter{URL: &url, Limit: 1})
 	if err != nil {
@@ -76,7 +76,7 @@ func (db *DB) FindArticles(ctx context.Context, f marsad.ArticleFilter) ([]*mars
 		where, args = append(where, "a.id = ?"), append(args, *f.ID)
 	}
 	if f.URL != nil {
-		where, args = append(where, "a.url = ?"), append(args, *f.URL)
+		where, args = append(where, "a.url_key = ?"), append(args, marsad.URLKey(*f.URL))
 	}
 	if f.SourceID != nil {
 		where, args = append(where, "a.source_id = ?"), append(args, *f.SourceID)
@@ -141,9 +141,11 @@ func (db *DB) CountArticles(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// SaveArticles inserts the batch in one transaction; an article whose URL is
-// already stored is left unchanged. Sources are created as needed and the
-// analyzed terms go to the search index.
+// SaveArticles inserts the batch in one transaction; an article whose page
+// is already stored (marsad.URLKey: under this URL or its other scheme's
+// form) is left unchanged, but for its URL made https when the input
+// brings that form (marsad.PreferURL). Sources are created as needed and
+// the analyzed terms go to the search index.
 func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([]marsad.SaveResult, error) {
 	if err := checkSaveBatch(batch); err != nil {
 		return nil, err
@@ -153,11 +155,13 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		return nil, fmt.Errorf("save articles: %w", err)
 	}
 	defer tx.Rollback()
-	// id NULL takes the next free id; a KeepID article gives its own.
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO articles (id, url, source_id, external_id, title,
+	// id NULL takes the next free id; a KeepID article gives its own (its
+	// id is checked first). No conflict target: a row holding the URL or
+	// its key is the page.
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO articles (id, url, url_key, source_id, external_id, title,
 		summary, body, html, author, category, lang, tags, published, fetched, content_hash, published_claimed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (url) DO NOTHING RETURNING id`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("save articles: %w", err)
 	}
@@ -206,13 +210,13 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 			keep = a.ID
 		}
 		var id int64
-		err = ins.QueryRowContext(ctx, keep, a.URL, sid, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML,
+		err = ins.QueryRowContext(ctx, keep, a.URL, marsad.URLKey(a.URL), sid, a.ExternalID, a.Title, a.Summary, a.Body, a.HTML,
 			a.Author, a.Category, a.Lang, string(tagJSON), a.Published.Unix(), a.Fetched.Unix(),
 			int64(a.ContentHash), unixOrZero(a.PublishedClaimed)).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			// Already stored: report its id, change nothing.
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE url = ?`, a.URL).Scan(&id); err != nil {
+			// Already stored: report its id, change nothing but the scheme.
+			if id, err = keepPage(ctx, tx, a.URL); err != nil {
 				return nil, fmt.Errorf("save %s: %w", a.URL, err)
 			}
 			results[i] = marsad.SaveResult{ID: id}
@@ -249,6 +253,29 @@ func (db *DB) SaveArticles(ctx context.Context, batch []*marsad.ArticleInput) ([
 		return nil, fmt.Errorf("save articles: %w", err)
 	}
 	return results, nil
+}
+
+// keepPage returns the id of the stored article of url's page and, when
+// url is the page's https form and the stored one its http form, stores
+// the page under url. The row holding the key answers first; a row of an
+// older store that holds url without a key (both forms stored before
+// migration 0009) answers when there is no such row.
+func keepPage(ctx context.Context, tx *sql.Tx, url string) (int64, error) {
+	var id int64
+	var stored string
+	err := tx.QueryRowContext(ctx, `SELECT id, url FROM articles WHERE url_key = ? OR url = ?
+		ORDER BY url_key IS NULL LIMIT 1`, marsad.URLKey(url), url).Scan(&id, &stored)
+	if err != nil {
+		return 0, err
+	}
+	if marsad.PreferURL(stored, url) {
+		// Unless an older row holds the https form already.
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET url = ? WHERE id = ?
+			AND NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)`, url, id, url); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // ReindexArticles replaces the search index entries and content hashes of
@@ -358,7 +385,8 @@ func checkSaveBatch(batch []*marsad.ArticleInput) error {
 }
 
 // checkKeptID refuses (ECONFLICT) to store a under its own id when that id
-// holds another URL; the same URL under it is an article already restored.
+// holds another page; the same page under it (by marsad.URLKey) is an
+// article already restored.
 func checkKeptID(ctx context.Context, q execQuerier, a *marsad.Article) error {
 	var url string
 	err := q.QueryRowContext(ctx, `SELECT url FROM articles WHERE id = ?`, a.ID).Scan(&url)
@@ -367,7 +395,7 @@ func checkKeptID(ctx context.Context, q execQuerier, a *marsad.Article) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("save %s: id %d: %w", a.URL, a.ID, err)
-	case url != a.URL:
+	case marsad.URLKey(url) != marsad.URLKey(a.URL):
 		return marsad.Errorf(marsad.ECONFLICT, "article id %d is taken by %s, cannot store %s under it", a.ID, url, a.URL)
 	}
 	return nil

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,6 +197,80 @@ func testReingestIsIdempotent(t *testing.T, h *harness) {
 	}
 	if n, _ := h.CountArticles(ctx(t)); n != 3 {
 		t.Errorf("count = %d, want 3", n)
+	}
+}
+
+// testOnePagePerScheme: the http:// and https:// forms of a URL are one
+// page, stored once whichever came first and however they were batched;
+// the https form is kept once seen; a lookup by either form finds it, and
+// pages that differ in anything but the scheme stay apart.
+func testOnePagePerScheme(t *testing.T, h *harness) {
+	cases := []struct {
+		name    string
+		batches [][]string // URL paths on the case's own host, "s:" for https, "p:" for http
+		want    string     // the stored form of /1
+		pages   int        // articles on the case's host
+	}{
+		{"http first, https in a later save", [][]string{{"p:/1"}, {"s:/1"}}, "s:/1", 1},
+		{"https first, http in a later save", [][]string{{"s:/1"}, {"p:/1"}}, "s:/1", 1},
+		{"http then https in one batch", [][]string{{"p:/1", "s:/1"}}, "s:/1", 1},
+		{"https then http in one batch", [][]string{{"s:/1", "p:/1"}}, "s:/1", 1},
+		{"http only, twice", [][]string{{"p:/1"}, {"p:/1", "p:/1"}}, "p:/1", 1},
+		{"http, https, http again", [][]string{{"p:/1"}, {"s:/1"}, {"p:/1"}}, "s:/1", 1},
+		{"another path is another page", [][]string{{"p:/1", "s:/1/"}, {"s:/2"}}, "p:/1", 3},
+	}
+	for n, c := range cases {
+		host := fmt.Sprintf("case%d.example", n)
+		form := func(spec string) string {
+			scheme := map[string]string{"s": "https", "p": "http"}[spec[:1]]
+			return scheme + "://" + host + spec[2:]
+		}
+		var id int64
+		for b, batch := range c.batches {
+			var in []*marsad.ArticleInput
+			for _, spec := range batch {
+				in = append(in, input(form(spec), "a", hour(b), "", ""))
+			}
+			res, err := h.SaveArticles(ctx(t), in)
+			check(t, c.name, err)
+			for i, spec := range batch {
+				if spec[2:] != "/1" {
+					continue
+				}
+				switch {
+				case id == 0 && res[i].Inserted:
+					id = res[i].ID
+				case res[i].Inserted || res[i].ID != id:
+					t.Errorf("%s: save %d of %s gave %+v, want the stored article %d unchanged", c.name, b+1, form(spec), res[i], id)
+				}
+			}
+		}
+		for _, spec := range []string{"p:/1", "s:/1"} {
+			a, err := h.FindArticleByURL(ctx(t), form(spec))
+			check(t, c.name+": find "+form(spec), err)
+			if a.ID != id || a.URL != form(c.want) {
+				t.Errorf("%s: find %s = article %d at %s, want %d at %s", c.name, form(spec), a.ID, a.URL, id, form(c.want))
+			}
+			u := form(spec)
+			list, total, err := h.FindArticles(ctx(t), marsad.ArticleFilter{URL: &u})
+			check(t, c.name+": filter", err)
+			if total != 1 || len(list) != 1 || list[0].ID != id {
+				t.Errorf("%s: filter by %s = %v (total %d), want [%d]", c.name, u, ids(list), total, id)
+			}
+		}
+		src, err := h.FindSourceByKey(ctx(t), "a")
+		check(t, c.name, err)
+		all, _, err := h.FindArticles(ctx(t), marsad.ArticleFilter{SourceID: &src.ID})
+		check(t, c.name, err)
+		got := 0
+		for _, a := range all {
+			if strings.Contains(a.URL, "://"+host+"/") {
+				got++
+			}
+		}
+		if got != c.pages {
+			t.Errorf("%s: %d articles stored, want %d", c.name, got, c.pages)
+		}
 	}
 }
 

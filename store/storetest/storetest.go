@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"Articles/SaveAndReadBack", testSaveAndReadBack},
 		{"Articles/ReingestIsIdempotent", testReingestIsIdempotent},
 		{"Articles/KeepID", testKeepID},
+		{"Articles/OnePagePerScheme", testOnePagePerScheme},
 		{"Articles/SaveRefusesArticleWithoutURL", testSaveRefusesArticleWithoutURL},
 		{"Articles/FindArticlesFiltersAndPages", testFindArticles},
 		{"Articles/NotFound", testArticlesNotFound},
