@@ -74,10 +74,22 @@ func (a *cli) rootCmd() *cobra.Command {
 		profFile = f
 		return pprof.StartCPUProfile(f)
 	}
+	// --memprofile writes the live heap at the end of the command (after a
+	// collection), to find what a long import keeps.
+	var memProfile string
+	root.PersistentFlags().StringVar(&memProfile, "memprofile", "", "write a heap profile to this file at the end")
+	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPostRun = func(*cobra.Command, []string) {
 		if profFile != nil {
 			pprof.StopCPUProfile()
 			profFile.Close()
+		}
+		if memProfile != "" {
+			if f, err := os.Create(memProfile); err == nil {
+				runtime.GC()
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
 		}
 	}
 	// Each command lives in its own file as a constructor; keep this list sorted.

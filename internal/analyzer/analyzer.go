@@ -56,9 +56,10 @@ type Token struct {
 	Kind       TokenKind // Arabic, Latin or Number
 }
 
-// Analyzer turns text into tokens and index terms. It is immutable after New
-// and safe for concurrent use.
+// Analyzer turns text into tokens and index terms. Its rules are fixed after
+// New; it is safe for concurrent use (its only state is a cache of terms).
 type Analyzer struct {
+	cache   *termCache
 	stop    map[string]struct{}
 	keep    map[string]struct{} // whole words the stemmer leaves alone
 	radical map[string]struct{} // stems whose first letter looks like a proclitic but is a root letter
@@ -66,9 +67,9 @@ type Analyzer struct {
 }
 
 // New returns the analyzer. Its tables are built once per process and
-// shared, so New is cheap.
+// shared, so New is cheap; each analyzer has its own term cache.
 func New() *Analyzer {
-	return &Analyzer{stop: stopwords, keep: keepWords, radical: radicalStems, variant: variantTerms}
+	return &Analyzer{cache: newTermCache(), stop: stopwords, keep: keepWords, radical: radicalStems, variant: variantTerms}
 }
 
 // scanner walks s and yields tokens; buf holds the current token's
@@ -216,15 +217,21 @@ func numberSeparator(s string, pos, size int, f rune) int {
 // offsets into s itself (not into a normalized copy), its normalized form and
 // its index term ("" for stopwords).
 func (a *Analyzer) Tokenize(s string) []Token {
-	var toks []Token
+	toks := make([]Token, 0, len(s)/10+1) // about 10 bytes a word in Arabic news
 	sc := scanner{s: s, buf: make([]byte, 0, 64)}
 	for {
 		start, end, kind, ok := sc.next()
 		if !ok {
 			return toks
 		}
-		nm := string(sc.buf)
-		toks = append(toks, Token{Start: start, End: end, Norm: nm, Term: a.termOf(nm, kind), Kind: kind})
+		var e cached
+		if kind == Arabic {
+			e = a.arabic(sc.buf)
+		} else {
+			nm := string(sc.buf)
+			e = cached{nm, nm}
+		}
+		toks = append(toks, Token{Start: start, End: end, Norm: e.norm, Term: e.term, Kind: kind})
 	}
 }
 
@@ -258,7 +265,19 @@ func (a *Analyzer) termBytes(b []byte, kind TokenKind) string {
 	if _, ok := a.stop[string(b)]; ok { // no allocation: map lookup by []byte conversion
 		return ""
 	}
-	return a.termOf(string(b), kind)
+	return a.arabic(b).term
+}
+
+// arabic returns the normalized form and the term of the Arabic word b,
+// from the cache when it can.
+func (a *Analyzer) arabic(b []byte) cached {
+	if e, ok := a.cache.get(b); ok {
+		return e
+	}
+	nm := string(b)
+	e := cached{nm, a.termOf(nm, Arabic)} // "" for a stopword, also behind و or ف
+	a.cache.put(e)
+	return e
 }
 
 // termOf returns the index term of a normalized token.

@@ -19,13 +19,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/dedup"
 	"github.com/marsad/marsad/internal/extract"
 )
 
 // Analyzer is what the pipeline needs of the Arabic analyzer.
 type Analyzer interface {
-	AppendTerms(dst []string, s string) []string
+	Tokenize(s string) []analyzer.Token
 }
 
 // Store is what the pipeline needs of the store: saving articles, the
@@ -201,9 +202,8 @@ func (p *Pipeline) Prepare(ctx context.Context, raws []*marsad.RawArticle) ([]*I
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var scratch []string
 			for i := range next {
-				items[i], problems[i], scratch = p.prepare(raws[i], scratch)
+				items[i], problems[i] = p.prepare(raws[i])
 			}
 		}()
 	}
@@ -364,12 +364,12 @@ func (p *Pipeline) restore(ctx context.Context, list []*marsad.Article, st Stage
 	for w := 0; w < min(p.workers, len(list)); w++ {
 		wg.Go(func() {
 			for i := range next {
-				a := list[i]
-				it := &Item{Article: a, Inserted: true, Prepared: map[string]any{},
-					TitleTerms: p.analyzer.AppendTerms(nil, a.Title), BodyTerms: p.analyzer.AppendTerms(nil, a.Body)}
+				it := &Item{Article: list[i], Inserted: true, Prepared: map[string]any{}}
+				p.analyze(it)
 				if pr != nil {
 					pr.PrepareItem(it)
 				}
+				it.TitleTokens, it.BodyTokens = nil, nil
 				items[i] = it
 			}
 		})
@@ -416,24 +416,24 @@ func sortByPublished(items []*Item) {
 }
 
 // prepare turns one raw article into an Item, or says why it cannot.
-func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, string, []string) {
+func (p *Pipeline) prepare(raw *marsad.RawArticle) (*Item, string) {
 	if msg := checkFields(raw, p.maxBodyBytes); msg != "" {
-		return nil, msg, scratch
+		return nil, msg
 	}
 	for _, f := range [...]struct{ name, s string }{{"url", raw.URL}, {"title", raw.Title},
 		{"body", raw.Body}, {"html", raw.HTML}, {"summary", raw.Summary}, {"author", raw.Author},
 		{"source", raw.Source}, {"source_name", raw.SourceName}, {"category", raw.Category},
 		{"id", raw.ID}, {"lang", raw.Lang}} {
 		if !utf8.ValidString(f.s) {
-			return nil, "invalid UTF-8 in " + f.name, scratch
+			return nil, "invalid UTF-8 in " + f.name
 		}
 	}
 	if strings.TrimSpace(raw.URL) == "" {
-		return nil, "no url", scratch
+		return nil, "no url"
 	}
 	canon, err := dedup.CanonicalURL(raw.URL)
 	if err != nil {
-		return nil, "bad url: " + err.Error(), scratch
+		return nil, "bad url: " + err.Error()
 	}
 	a := &marsad.Article{
 		URL:        canon,
@@ -453,7 +453,7 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 	if a.Body == "" && raw.HTML != "" {
 		ex, err := extract.Extract([]byte(raw.HTML), canon)
 		if err != nil {
-			return nil, "html: " + err.Error(), scratch
+			return nil, "html: " + err.Error()
 		}
 		a.Body, a.HTML = ex.Text, ex.HTML
 		if a.Title == "" {
@@ -480,7 +480,7 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 		a.Body = a.Summary
 	}
 	if a.Title == "" && a.Body == "" {
-		return nil, "no text (no title, body, html or summary)", scratch
+		return nil, "no text (no title, body, html or summary)"
 	}
 	if a.Source == "" {
 		a.Source = marsad.DomainOf(canon)
@@ -496,9 +496,7 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 	}
 	settleFuture(a)
 	it := &Item{Raw: raw, Article: a}
-	it.TitleTerms = p.analyzer.AppendTerms(nil, a.Title)
-	scratch = p.analyzer.AppendTerms(scratch[:0], a.Body)
-	it.BodyTerms = slices.Clone(scratch)
+	p.analyze(it)
 	a.ContentHash = dedup.ContentHash(it.BodyTerms)
 	for _, st := range p.stages {
 		if pr, ok := st.(Preparer); ok {
@@ -508,7 +506,33 @@ func (p *Pipeline) prepare(raw *marsad.RawArticle, scratch []string) (*Item, str
 			pr.PrepareItem(it)
 		}
 	}
-	return it, "", scratch
+	it.TitleTokens, it.BodyTokens = nil, nil
+	return it, ""
+}
+
+// analyze sets the item's tokens and terms.
+func (p *Pipeline) analyze(it *Item) {
+	it.TitleTokens = p.analyzer.Tokenize(it.Article.Title)
+	it.BodyTokens = p.analyzer.Tokenize(it.Article.Body)
+	it.TitleTerms = termsOf(it.TitleTokens)
+	it.BodyTerms = termsOf(it.BodyTokens)
+}
+
+// termsOf returns the index terms of toks (stopwords left out).
+func termsOf(toks []analyzer.Token) []string {
+	n := 0
+	for _, t := range toks {
+		if t.Term != "" {
+			n++
+		}
+	}
+	out := make([]string, 0, n)
+	for _, t := range toks {
+		if t.Term != "" {
+			out = append(out, t.Term)
+		}
+	}
+	return out
 }
 
 // cleanBody trims every paragraph and drops empty ones, keeping "\n"

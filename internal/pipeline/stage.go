@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/analyzer"
 )
 
 // Item is one article travelling through the pipeline, with what the
@@ -15,6 +16,10 @@ type Item struct {
 	// Analyzed terms (stopwords removed, stemmed), in text order.
 	TitleTerms []string
 	BodyTerms  []string
+	// The tokens the terms come from, for the preparers (PrepareItem) only:
+	// analysis is done once for all stages. The pipeline drops them once
+	// the preparers have run.
+	TitleTokens, BodyTokens []analyzer.Token
 	// Inserted is true when the store did not hold the URL before.
 	Inserted bool
 	// Prepared holds what stages computed in PrepareItem, by stage name.

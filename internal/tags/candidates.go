@@ -86,6 +86,13 @@ func connector(norm string) bool {
 // Prepare cuts doc (title and body; publisher tags are merged by Rank)
 // into candidate runs and counts each candidate's occurrences.
 func (x *Extractor) Prepare(doc Doc) *Prepared {
+	return x.PrepareTokens(doc, x.an.Tokenize(doc.Title), x.an.Tokenize(doc.Body))
+}
+
+// PrepareTokens is Prepare for a caller that has already tokenized the
+// title and the body with the same analyzer (the pipeline analyzes each
+// article once for all its stages).
+func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepared {
 	p := &Prepared{verbal: map[string]bool{}}
 	sent := 0
 	// Forms written without a clitic: a clitic is cut for display only
@@ -102,10 +109,10 @@ func (x *Extractor) Prepare(doc Doc) *Prepared {
 		elided   bool
 		title    bool
 	}
-	var toks []tok
+	toks := make([]tok, 0, len(title)+len(body))
 	for part, s := range []string{doc.Title, doc.Body} {
 		prevEnd := 0
-		for i, t := range x.an.Tokenize(s) {
+		for i, t := range [][]analyzer.Token{title, body}[part] {
 			tk := tok{Token: t, text: s[t.Start:t.End], title: part == 0}
 			gap := s[prevEnd:t.Start]
 			prevEnd = t.End

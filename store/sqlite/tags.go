@@ -11,6 +11,12 @@ import (
 )
 
 // SaveTags implements marsad.TagStore.
+//
+// The batch is written with as few statements as its content allows: a
+// tag is looked up (not upserted, which rewrites its row) once per batch,
+// the forms of a batch are counted in memory and added once per (tag,
+// form), and a tag's display is recomputed only when a form other than
+// the one it shows was counted (counting the shown form cannot dethrone it).
 func (db *DB) SaveTags(ctx context.Context, stage string, batch []marsad.ArticleTags, corpus []byte) ([]int64, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -27,27 +33,19 @@ func (db *DB) SaveTags(ctx context.Context, stage string, batch []marsad.Article
 	if err != nil {
 		return nil, fmt.Errorf("save tags: %w", err)
 	}
+	w := tagWriter{c: &c, refs: map[string]tagRef{}, forms: map[tagForm]int{}, redisplay: map[int64]bool{}}
 	var saved []int64
-	touched := map[int64]bool{}
 	for _, b := range batch {
 		if !still[b.ArticleID] {
 			continue
 		}
-		if err := db.saveArticleTags(ctx, &c, b, touched); err != nil {
+		if err := w.article(ctx, b); err != nil {
 			return nil, fmt.Errorf("save tags of article %d: %w", b.ArticleID, err)
 		}
 		saved = append(saved, b.ArticleID)
 	}
-	// A tag shows in the form the archive writes most often.
-	upd, err := c.stmt(ctx, `UPDATE tags SET display = (SELECT surface FROM tag_forms
-		WHERE tag_id = tags.id ORDER BY n DESC, surface LIMIT 1) WHERE id = ?`)
-	if err != nil {
+	if err := w.finish(ctx); err != nil {
 		return nil, fmt.Errorf("save tags: %w", err)
-	}
-	for id := range touched {
-		if _, err := upd.ExecContext(ctx, id); err != nil {
-			return nil, fmt.Errorf("save tags: display of tag %d: %w", id, err)
-		}
 	}
 	if err := completeWork(ctx, &c, stage, saved); err != nil {
 		return nil, fmt.Errorf("save tags: %w", err)
@@ -64,16 +62,62 @@ func (db *DB) SaveTags(ctx context.Context, stage string, batch []marsad.Article
 	return saved, nil
 }
 
-// saveArticleTags replaces one article's tags and counts their forms.
-func (db *DB) saveArticleTags(ctx context.Context, c *stmtCache, b marsad.ArticleTags, touched map[int64]bool) error {
-	del, err := c.stmt(ctx, `DELETE FROM article_tags WHERE article_id = ?`)
+// tagRef is a stored tag as one SaveTags call knows it.
+type tagRef struct {
+	id      int64
+	display string
+}
+
+type tagForm struct {
+	tag     int64
+	surface string
+}
+
+// tagWriter writes the tags of one batch inside its transaction (which
+// holds the write lock from its start, so what it read stays true).
+type tagWriter struct {
+	c         *stmtCache
+	refs      map[string]tagRef // by key
+	forms     map[tagForm]int   // occurrences to add
+	redisplay map[int64]bool
+}
+
+// ref returns the tag of key, creating it shown as surface when it is new.
+func (w *tagWriter) ref(ctx context.Context, key, surface string) (tagRef, error) {
+	if r, ok := w.refs[key]; ok {
+		return r, nil
+	}
+	get, err := w.c.stmt(ctx, `SELECT id, display FROM tags WHERE key = ?`)
+	if err != nil {
+		return tagRef{}, err
+	}
+	r := tagRef{}
+	err = get.QueryRowContext(ctx, key).Scan(&r.id, &r.display)
+	if errors.Is(err, sql.ErrNoRows) {
+		ins, err2 := w.c.stmt(ctx, `INSERT INTO tags (key, display) VALUES (?, ?) RETURNING id`)
+		if err2 != nil {
+			return tagRef{}, err2
+		}
+		r.display = surface
+		err = ins.QueryRowContext(ctx, key, surface).Scan(&r.id)
+	}
+	if err != nil {
+		return tagRef{}, err
+	}
+	w.refs[key] = r
+	return r, nil
+}
+
+// article replaces one article's tags.
+func (w *tagWriter) article(ctx context.Context, b marsad.ArticleTags) error {
+	del, err := w.c.stmt(ctx, `DELETE FROM article_tags WHERE article_id = ?`)
 	if err != nil {
 		return err
 	}
 	if _, err := del.ExecContext(ctx, b.ArticleID); err != nil {
 		return err
 	}
-	pub, err := c.stmt(ctx, `SELECT published FROM articles WHERE id = ?`)
+	pub, err := w.c.stmt(ctx, `SELECT published FROM articles WHERE id = ?`)
 	if err != nil {
 		return err
 	}
@@ -81,33 +125,49 @@ func (db *DB) saveArticleTags(ctx context.Context, c *stmtCache, b marsad.Articl
 	if err := pub.QueryRowContext(ctx, b.ArticleID).Scan(&published); err != nil {
 		return err
 	}
-	upsert, err := c.stmt(ctx, `INSERT INTO tags (key, display) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id`)
-	if err != nil {
-		return err
-	}
-	form, err := c.stmt(ctx, `INSERT INTO tag_forms (tag_id, surface, n) VALUES (?, ?, 1)
-		ON CONFLICT (tag_id, surface) DO UPDATE SET n = n + 1`)
-	if err != nil {
-		return err
-	}
-	ins, err := c.stmt(ctx, `INSERT INTO article_tags (article_id, tag_id, rank, score, publisher, surface, published)
+	ins, err := w.c.stmt(ctx, `INSERT INTO article_tags (article_id, tag_id, rank, score, publisher, surface, published)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return err
 	}
 	for rank, t := range b.Tags {
-		var id int64
-		if err := upsert.QueryRowContext(ctx, t.Key, t.Surface).Scan(&id); err != nil {
+		r, err := w.ref(ctx, t.Key, t.Surface)
+		if err != nil {
 			return err
 		}
-		if _, err := form.ExecContext(ctx, id, t.Surface); err != nil {
+		if _, err := ins.ExecContext(ctx, b.ArticleID, r.id, rank, t.Score, t.Publisher, t.Surface, published); err != nil {
 			return err
 		}
-		if _, err := ins.ExecContext(ctx, b.ArticleID, id, rank, t.Score, t.Publisher, t.Surface, published); err != nil {
-			return err
+		w.forms[tagForm{r.id, t.Surface}]++
+		if t.Surface != r.display {
+			w.redisplay[r.id] = true
 		}
-		touched[id] = true
+	}
+	return nil
+}
+
+// finish counts the batch's forms and updates the displays they may change.
+func (w *tagWriter) finish(ctx context.Context) error {
+	form, err := w.c.stmt(ctx, `INSERT INTO tag_forms (tag_id, surface, n) VALUES (?, ?, ?)
+		ON CONFLICT (tag_id, surface) DO UPDATE SET n = n + excluded.n`)
+	if err != nil {
+		return err
+	}
+	for f, n := range w.forms {
+		if _, err := form.ExecContext(ctx, f.tag, f.surface, n); err != nil {
+			return fmt.Errorf("form %q of tag %d: %w", f.surface, f.tag, err)
+		}
+	}
+	// A tag shows in the form the archive writes most often.
+	upd, err := w.c.stmt(ctx, `UPDATE tags SET display = (SELECT surface FROM tag_forms
+		WHERE tag_id = tags.id ORDER BY n DESC, surface LIMIT 1) WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	for id := range w.redisplay {
+		if _, err := upd.ExecContext(ctx, id); err != nil {
+			return fmt.Errorf("display of tag %d: %w", id, err)
+		}
 	}
 	return nil
 }

@@ -46,7 +46,12 @@ func (s *Stage) PrepareItem(it *pipeline.Item) {
 	if it.Prepared == nil {
 		it.Prepared = map[string]any{}
 	}
-	p := s.x.Prepare(doc(it))
+	var p *tags.Prepared
+	if it.TitleTokens != nil || it.BodyTokens != nil {
+		p = s.x.PrepareTokens(doc(it), it.TitleTokens, it.BodyTokens)
+	} else {
+		p = s.x.Prepare(doc(it))
+	}
 	p.Hashes() // hashed here, in parallel; counted serially in Process
 	it.Prepared[StageName] = p
 }
