@@ -171,8 +171,12 @@ func (m *Model) pairDoc(d *Doc, v Vector) *pairDoc {
 const rareDF = 3
 
 // pairFeatures fills x (len(featureNames)) with the features of the
-// article against story st, at the article's published time.
-func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State) {
+// article against story st, at the article's published time. With floor
+// > 0 it may stop early and return false when the model's probability
+// cannot reach floor whatever the members hold: the features that need
+// the member scan (the costly part: up to KeepMembers dot products) are
+// first set to their best case, bounded by st's member bound.
+func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64) bool {
 	t := pd.d.Published
 	if st.norm == 0 {
 		st.norm = st.Centroid.Norm()
@@ -183,24 +187,6 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State) {
 			return 0
 		}
 		return Dot(v, st.Centroid) / n
-	}
-	// The nearest member (by the whole vector) and the latest.
-	var near, latest *Member
-	nearDot := -1.0
-	for i := range st.Members {
-		mb := &st.Members[i]
-		if d := Dot(pd.v, mb.Vec); d > nearDot {
-			near, nearDot = mb, d
-		}
-		if latest == nil || mb.Published.After(latest.Published) || (mb.Published.Equal(latest.Published) && mb.ID > latest.ID) {
-			latest = mb
-		}
-	}
-	dot := func(v Vector, mb *Member) float64 {
-		if mb == nil {
-			return 0
-		}
-		return Dot(v, mb.Vec)
 	}
 	// Shared rare terms: the article's terms few articles carry that the
 	// story's centroid holds.
@@ -236,13 +222,91 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State) {
 		}
 	}
 	copy(x, []float64{
-		c, max(nearDot, 0), dot(pd.v, latest),
-		cent(pd.parts[PartTitle]), dot(pd.parts[PartTitle], near), cent(pd.parts[PartLead]), cent(pd.parts[PartBody]),
-		cent(pd.parts[PartEntity]), dot(pd.parts[PartEntity], near),
+		c, 0, 0,
+		cent(pd.parts[PartTitle]), 0, cent(pd.parts[PartLead]), cent(pd.parts[PartBody]),
+		cent(pd.parts[PartEntity]), 0,
 		math.Log1p(float64(rare)), hours(t, st.Last), hours(t, st.First),
 		math.Log(float64(max(st.Size, 1))), math.Log1p(mass), c * math.Log1p(mass),
 		same, only,
 	})
+	if w := m.p.Learned; floor > 0 && w != nil {
+		b := st.memberBound()
+		// Every member feature is a dot product with a member, between 0
+		// and its bound: the best case takes the bound where the
+		// coefficient is positive and 0 where it is negative.
+		for _, f := range [...]struct {
+			i int
+			v Vector
+		}{{1, pd.v}, {2, pd.v}, {4, pd.parts[PartTitle]}, {8, pd.parts[PartEntity]}} {
+			if w.Coef[f.i] > 0 {
+				// A little above the bound: float32 sums in another order
+				// may round a member's product past it.
+				x[f.i] = Dot(f.v, b)*(1+1e-5) + 1e-6
+			}
+		}
+		if w.Prob(x) < floor {
+			return false
+		}
+	}
+	// The nearest member (by the whole vector) and the latest.
+	var near, latest *Member
+	nearDot := -1.0
+	for i := range st.Members {
+		mb := &st.Members[i]
+		if d := Dot(pd.v, mb.Vec); d > nearDot {
+			near, nearDot = mb, d
+		}
+		if latest == nil || mb.Published.After(latest.Published) || (mb.Published.Equal(latest.Published) && mb.ID > latest.ID) {
+			latest = mb
+		}
+	}
+	dot := func(v Vector, mb *Member) float64 {
+		if mb == nil {
+			return 0
+		}
+		return Dot(v, mb.Vec)
+	}
+	x[1], x[2] = max(nearDot, 0), dot(pd.v, latest)
+	x[4], x[8] = dot(pd.parts[PartTitle], near), dot(pd.parts[PartEntity], near)
+	return true
+}
+
+// memberBound returns st.bound, computing it when Members changed.
+func (st *State) memberBound() Vector {
+	if st.bound == nil {
+		var b Vector
+		for _, mb := range st.Members {
+			b = maxMerge(b, mb.Vec)
+		}
+		if b == nil {
+			b = Vector{}
+		}
+		st.bound = b
+	}
+	return st.bound
+}
+
+// maxMerge returns the key-sorted union of a and b, each key with its
+// larger weight.
+func maxMerge(a, b Vector) Vector {
+	out := make(Vector, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch ka, kb := a[i].K, b[j].K; {
+		case ka == kb:
+			out = append(out, Term{K: ka, W: max(a[i].W, b[j].W)})
+			i++
+			j++
+		case ka < kb:
+			out = append(out, a[i])
+			i++
+		default:
+			out = append(out, b[j])
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // recentAt is the story's decayed weight at t (Size when the centroid
@@ -290,7 +354,7 @@ func Examples(p Params, docs []*Doc, labels []string) []Example {
 		}
 		for _, st := range cands {
 			x := make([]float64, len(featureNames))
-			m.pairFeatures(x, pd, st)
+			m.pairFeatures(x, pd, st, 0)
 			out = append(out, Example{X: x, Pos: st == gold, Doc: i})
 		}
 		if gold != nil {

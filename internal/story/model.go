@@ -27,6 +27,10 @@ type Params struct {
 	MergeThreshold                      float64       // centroid cosine at which two stories merge (0: never)
 	SizeBoost                           float64       // centroid similarity scale per ln(size)
 	SizeBoostCap                        int           // size beyond which the boost stops growing
+	// ExactMembers makes the learned join scan the members of every
+	// candidate, even one whose member bound already shows it cannot
+	// reach the threshold: the same decisions, slower (to check the bound).
+	ExactMembers bool
 	// CentroidHalfLife is the age at which a member counts half in its
 	// story's centroid and mass (0: every member counts fully, forever).
 	CentroidHalfLife time.Duration
@@ -176,6 +180,11 @@ type State struct {
 	Members []Member
 
 	posted []uint64 // the terms posted for it in the model, sorted
+	// bound holds, for every term of the kept members, its largest weight
+	// among them (nil: not computed since Members changed). Weights are
+	// positive, so Dot(v, bound) is at least Dot(v, m) for every member:
+	// the learned join skips the member scan of a story that cannot win.
+	bound Vector
 	gone   bool     // merged away or evicted: its postings are stale
 	// candidate counting scratch (see Model.candidates)
 	mark           uint64
@@ -397,7 +406,13 @@ func (m *Model) Add(d *Doc) Assignment {
 		var s float64
 		if pd != nil {
 			// The learned model: the probability that st is d's story.
-			m.pairFeatures(x, pd, st)
+			floor := threshold
+			if m.p.ExactMembers {
+				floor = 0
+			}
+			if !m.pairFeatures(x, pd, st, floor) {
+				continue // cannot reach the threshold: neither joinable nor the winner
+			}
 			s = m.p.Learned.Prob(x)
 		} else {
 			dec := m.decay(d.Published, st)
@@ -727,6 +742,7 @@ func (m *Model) join(st *State, d *Doc, v Vector) {
 		if len(st.Members) > p.KeepMembers {
 			st.Members = slices.Delete(st.Members, 0, len(st.Members)-p.KeepMembers)
 		}
+		st.bound = nil
 	}
 	if i, found := slices.BinarySearch(st.Sources, d.Source); !found {
 		st.Sources = slices.Insert(st.Sources, i, d.Source)
@@ -770,6 +786,7 @@ func (m *Model) merge(a, b *State) {
 		if len(a.Members) > p.KeepMembers {
 			a.Members = slices.Delete(a.Members, 0, len(a.Members)-p.KeepMembers)
 		}
+		a.bound = nil
 	}
 	if bigger {
 		a.Title, a.TitleSim, a.TitleID = b.Title, b.TitleSim, b.TitleID

@@ -291,3 +291,34 @@ func TestStoryTitleIsOfItsMainEvent(t *testing.T) {
 		t.Errorf("%d of %d stories of three or more articles named after another event, want at most 2", wrong, checked)
 	}
 }
+
+// The learned join skips the member scan of a candidate whose member bound
+// shows it cannot reach the threshold: clustering 8 real days with and
+// without the skip must place every article in the same story.
+func TestMemberBoundChangesNoDecision(t *testing.T) {
+	items, err := eval.ReadNewsJSONL(testdata.Path(t, "ant_multisource/articles.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2018, 4, 8, 0, 0, 0, 0, time.UTC)
+	var win []eval.NewsItem
+	for _, it := range items {
+		if !it.Published.Before(from) && it.Published.Before(from.AddDate(0, 0, 8)) {
+			win = append(win, it)
+		}
+	}
+	docs := eval.StoryDocs(win, analyzer.New().Terms)
+	p := story.DefaultParams()
+	if p.Learned == nil {
+		t.Fatal("the default parameters have no learned join")
+	}
+	fast := eval.ClusterOnline(docs, p, 100)
+	p.ExactMembers = true
+	exact := eval.ClusterOnline(eval.StoryDocs(win, analyzer.New().Terms), p, 100)
+	for i := range win {
+		if fast[i] != exact[i] {
+			t.Fatalf("%s: story %d with the member bound, %d without", win[i].ID, fast[i], exact[i])
+		}
+	}
+	t.Logf("%d articles placed the same", len(win))
+}
