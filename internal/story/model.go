@@ -185,7 +185,7 @@ type State struct {
 	// positive, so Dot(v, bound) is at least Dot(v, m) for every member:
 	// the learned join skips the member scan of a story that cannot win.
 	bound Vector
-	gone   bool     // merged away or evicted: its postings are stale
+	gone  bool // merged away or evicted: its postings are stale
 	// candidate counting scratch (see Model.candidates)
 	mark           uint64
 	hits, lastTerm int
