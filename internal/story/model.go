@@ -742,7 +742,14 @@ func (m *Model) join(st *State, d *Doc, v Vector) {
 		if len(st.Members) > p.KeepMembers {
 			st.Members = slices.Delete(st.Members, 0, len(st.Members)-p.KeepMembers)
 		}
-		st.bound = nil
+		// The bound may keep the terms of members no longer kept: still a
+		// bound, a little looser; it is rebuilt from the kept members once
+		// they have all been replaced.
+		if st.bound != nil && st.Size%p.KeepMembers != 0 {
+			st.bound = maxMerge(st.bound, v)
+		} else {
+			st.bound = nil
+		}
 	}
 	if i, found := slices.BinarySearch(st.Sources, d.Source); !found {
 		st.Sources = slices.Insert(st.Sources, i, d.Source)
