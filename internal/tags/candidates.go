@@ -152,11 +152,13 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 	// About three candidates a token: sized once, the map never grows.
 	p.byKey = make(map[string]*cand, 3*len(toks))
 	p.cands = make([]*cand, 0, 3*len(toks))
-	var run []word
+	// Every run is a piece of one array of words (one allocation).
+	words := make([]word, 0, len(toks))
+	runStart := 0
 	flush := func() {
-		if len(run) > 0 {
-			p.runs = append(p.runs, run)
-			run = nil
+		if len(words) > runStart {
+			p.runs = append(p.runs, words[runStart:len(words):len(words)])
+			runStart = len(words)
 		}
 	}
 	for i, tk := range toks {
@@ -188,7 +190,7 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 			}
 		}
 		w.surface = cleanSurface(w.surface)
-		run = append(run, w)
+		words = append(words, w)
 	}
 	flush()
 	p.sents = sent + 1
@@ -367,6 +369,16 @@ func cutLetters(s string, k int) string {
 // removed, Persian yeh and kaf written as Arabic ones (a tag never shows ی
 // beside ي).
 func cleanSurface(s string) string {
+	clean := true
+	for _, r := range s {
+		if (r >= 0x064B && r <= 0x065F) || r == 0x0670 || r == 0x0640 || r == 'ی' || r == 'ک' || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean { // the common case: nothing to change, nothing to allocate
+		return s
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
