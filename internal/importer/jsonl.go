@@ -36,6 +36,7 @@ type record struct {
 	Tags       json.RawMessage `json:"tags"`
 	Category   string          `json:"category"`
 	Lang       string          `json:"lang"`
+	Marsad     *Archived       `json:"marsad"`
 }
 
 // LineError is a line that could not be read as an article.
@@ -65,9 +66,23 @@ func NewReader(r io.Reader, name string) *Reader {
 	return &Reader{name: name, r: bufio.NewReaderSize(r, 1<<20), Location: time.UTC, maxLine: MaxLineBytes}
 }
 
-// Next returns the next article. A bad line gives a *LineError and Next can
-// be called again; io.EOF ends the input; any other error is fatal.
+// Next returns the next article, without marsad's own fields of an
+// exported line (NextEntry returns them). A bad line gives a *LineError
+// and Next can be called again; io.EOF ends the input; any other error is
+// fatal.
 func (rd *Reader) Next() (*marsad.RawArticle, error) {
+	e, err := rd.NextEntry()
+	if err != nil {
+		return nil, err
+	}
+	return e.Raw, nil
+}
+
+// NextEntry returns the next line's article and, for a line of an export,
+// marsad's own fields, checked: a bad line gives a *LineError and
+// NextEntry can be called again; io.EOF ends the input; any other error is
+// fatal.
+func (rd *Reader) NextEntry() (*Entry, error) {
 	for {
 		line, size, err := rd.readLine()
 		if err != nil {
@@ -87,8 +102,39 @@ func (rd *Reader) Next() (*marsad.RawArticle, error) {
 		if err := json.Unmarshal(line, &rec); err != nil {
 			return nil, rd.bad("not a JSON object: %v", err)
 		}
-		return rd.article(&rec)
+		raw, err := rd.article(&rec)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Marsad != nil {
+			if err := rd.checkArchived(rec.Marsad); err != nil {
+				return nil, err
+			}
+		}
+		return &Entry{Raw: raw, Archived: rec.Marsad}, nil
 	}
+}
+
+// checkArchived refuses marsad fields that cannot be restored as given.
+func (rd *Reader) checkArchived(a *Archived) error {
+	switch {
+	case a.ID <= 0:
+		return rd.bad("marsad.id: want a positive article id, got %d", a.ID)
+	case a.CopyOf < 0 || a.CopyOf == a.ID:
+		return rd.bad("marsad.copy_of: %d is not another article's id", a.CopyOf)
+	case a.Story < 0:
+		return rd.bad("marsad.story: %d is not a story id", a.Story)
+	case a.StoryRecord != nil && a.StoryRecord.ID != a.Story:
+		return rd.bad("marsad.story_record: story %d on an article of story %d", a.StoryRecord.ID, a.Story)
+	case a.Fetched.IsZero():
+		return rd.bad("marsad.fetched: missing")
+	}
+	for _, t := range a.Tags {
+		if t.Key == "" || t.Surface == "" {
+			return rd.bad("marsad.tags: a tag without key or surface")
+		}
+	}
+	return nil
 }
 
 // Line returns the number of the line last read.

@@ -19,6 +19,23 @@ type Options struct {
 	OnProblem func(msg string)
 	// OnBatch is called after each committed batch with the running totals.
 	OnBatch func(total pipeline.Result)
+	// Restore restores the lines of an export (those with marsad's own
+	// fields); without it such lines are refused, never imported as new
+	// articles with their stored decisions silently dropped.
+	Restore Restorer
+}
+
+// Restorer restores the lines of `marsad export`: each article under its
+// id, with the copy link, story and tags its store had decided, instead of
+// running the stages on it (internal/app implements it).
+type Restorer interface {
+	// Restore restores a batch of exported lines, in their order. Refused
+	// lines are counted and reported in the Result; the error is for
+	// failures of the store.
+	Restore(ctx context.Context, batch []*Entry) (pipeline.Result, error)
+	// Finish completes what waited for later lines (a copy read before
+	// its original) and reports what never could.
+	Finish(ctx context.Context) (pipeline.Result, error)
 }
 
 // Run reads every article of rd and sends it through p in batches. Reading
@@ -35,8 +52,9 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 		}
 	}
 	type prepared struct {
-		items []*pipeline.Item
-		res   pipeline.Result
+		items   []*pipeline.Item
+		restore []*Entry // a batch of exported lines, restored instead
+		res     pipeline.Result
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -45,21 +63,27 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 	go func() {
 		defer close(batches)
 		var raws []*marsad.RawArticle
+		var archived []*Entry
 		var bad pipeline.Result
 		flush := func() bool {
-			items, res := p.Prepare(ctx, raws)
-			res.Add(bad)
+			var b prepared
+			if len(archived) > 0 {
+				b.restore, archived = archived, nil
+			} else {
+				b.items, b.res = p.Prepare(ctx, raws)
+				raws = nil
+			}
+			b.res.Add(bad)
 			bad = pipeline.Result{}
-			raws = nil
 			select {
-			case batches <- prepared{items, res}:
+			case batches <- b:
 				return true
 			case <-ctx.Done():
 				return false
 			}
 		}
 		for {
-			raw, err := rd.Next()
+			e, err := rd.NextEntry()
 			var le *LineError
 			switch {
 			case errors.As(err, &le):
@@ -68,7 +92,7 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 				bad.Problems = append(bad.Problems, pipeline.Problem{Where: fmt.Sprintf("%s:%d", le.Name, le.Line), Reason: le.Reason})
 				continue
 			case errors.Is(err, io.EOF):
-				if len(raws) > 0 || bad.Read > 0 {
+				if len(raws) > 0 || len(archived) > 0 || bad.Read > 0 {
 					flush()
 				}
 				readErr <- nil
@@ -77,8 +101,18 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 				readErr <- fmt.Errorf("read %s at line %d: %w", rd.name, rd.line, err)
 				return
 			}
-			raws = append(raws, raw)
-			if len(raws) >= opt.BatchSize && !flush() {
+			// A batch is all new articles or all exported lines: a change
+			// of kind sends what came before.
+			if (e.Archived != nil && len(raws) > 0 || e.Archived == nil && len(archived) > 0) && !flush() {
+				readErr <- ctx.Err()
+				return
+			}
+			if e.Archived != nil {
+				archived = append(archived, e)
+			} else {
+				raws = append(raws, e.Raw)
+			}
+			if len(raws)+len(archived) >= opt.BatchSize && !flush() {
 				readErr <- ctx.Err()
 				return
 			}
@@ -96,7 +130,20 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 		// Reported, not kept: an import of millions of bad lines must not
 		// hold them all in memory.
 		b.res.Problems = nil
-		res, err := p.Commit(ctx, b.items)
+		var res pipeline.Result
+		var err error
+		switch {
+		case b.restore != nil && opt.Restore != nil:
+			res, err = opt.Restore.Restore(ctx, b.restore)
+		case b.restore != nil:
+			res = refuseArchived(b.restore)
+		default:
+			res, err = p.Commit(ctx, b.items)
+		}
+		for _, pr := range res.Problems {
+			report(pr.String())
+		}
+		res.Problems = nil
 		total.Add(b.res)
 		total.Add(res)
 		if err != nil {
@@ -112,5 +159,30 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 	if err := <-readErr; err != nil {
 		return total, err
 	}
-	return total, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return total, err
+	}
+	if opt.Restore != nil {
+		res, err := opt.Restore.Finish(ctx)
+		for _, pr := range res.Problems {
+			report(pr.String())
+		}
+		res.Problems = nil
+		total.Add(res)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// refuseArchived reports exported lines an import without a Restorer
+// cannot take.
+func refuseArchived(batch []*Entry) pipeline.Result {
+	res := pipeline.Result{Read: len(batch), Invalid: len(batch)}
+	for _, e := range batch {
+		res.Problems = append(res.Problems, pipeline.Problem{Where: e.Raw.Where,
+			Reason: "a line of marsad export: this import cannot restore its marsad fields"})
+	}
+	return res
 }
