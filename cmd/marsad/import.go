@@ -22,7 +22,12 @@ func (a *cli) importCmd() *cobra.Command {
 summary, source, source_name, published (RFC 3339, or without zone: see --tz),
 id, author, tags (array or comma-separated), category, lang.
 Importing the same file twice adds nothing; an interrupted import keeps what
-was committed and running it again completes it.`,
+was committed and running it again completes it.
+
+A file written by ` + "`marsad export`" + ` is restored as it was: each article under
+its id, with its copy link, story and tags, into a new store (or the one an
+interrupted restore began); a line whose id holds another article here is
+refused.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -51,10 +56,12 @@ was committed and running it again completes it.`,
 			prog := a.newProgress(size, "importing "+name)
 			rd := importer.NewReader(io.TeeReader(in, prog), name)
 			rd.Location = loc
-			p := a.useCases(db).Pipeline()
+			uc := a.useCases(db)
+			p := uc.Pipeline()
 			start := time.Now()
 			res, err := importer.Run(ctx, rd, p, importer.Options{
 				BatchSize: batch,
+				Restore:   uc.NewRestorer(),
 				OnProblem: func(msg string) { prog.Printf("skipped %s", msg) },
 				OnBatch: func(t pipeline.Result) {
 					prog.Status(fmt.Sprintf("read=%d imported=%d", t.Read, t.Imported))

@@ -97,6 +97,7 @@ func (a *cli) rootCmd() *cobra.Command {
 		(*cli).analyzeCmd,
 		(*cli).benchCmd,
 		(*cli).evalCmd,
+		(*cli).exportCmd,
 		(*cli).extractCmd,
 		(*cli).feedsCmd,
 		(*cli).importCmd,
