@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,12 +21,13 @@ import (
 	"github.com/marsad/marsad/internal/config"
 	"github.com/marsad/marsad/internal/feeds"
 	"github.com/marsad/marsad/internal/ops"
+	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/internal/related"
 	"github.com/marsad/marsad/internal/web"
 )
 
 func (a *cli) serveCmd() *cobra.Command {
-	var addr, zone, digits, baseURL, apiToken string
+	var addr, zone, digits, baseURL, apiToken, role string
 	var noPoll bool
 	var net netFlags
 	cmd := &cobra.Command{
@@ -31,12 +35,24 @@ func (a *cli) serveCmd() *cobra.Command {
 		Short: "Serve the web interface and follow the feeds",
 		Long: `Serve the web interface and poll the followed feeds on their schedules.
 On first start, when no feed is followed, the built-in list of Arabic outlets
-(feeds export shows it) is followed.`,
+(feeds export shows it) is followed.
+
+--role splits the work among processes sharing one store (PostgreSQL):
+  all     pages, API and feeds in one process (the default)
+  web     pages and API only: no polling, no stage runs; articles POSTed to
+          the API are saved and left owed to the workers' stages
+  worker  polls the feeds and does the stages' owed work (every minute, and
+          what web processes saved); answers only /healthz, /readyz and
+          /metrics on --addr`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkAddr(addr); err != nil {
 				return err
 			}
+			if !slices.Contains([]string{roleAll, roleWeb, roleWorker}, role) {
+				return marsad.Errorf(marsad.EINVALID, "--role %q: want all, web or worker", role)
+			}
+			pages, polls := role != roleWorker, role != roleWeb && !noPoll
 			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			db, err := a.openStore(ctx)
@@ -49,26 +65,42 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			if err != nil {
 				return fmt.Errorf("--tz %s: %w", zone, err)
 			}
-			// Half the cores for searches at most: page views keep the rest.
-			pages := marsadapp.NewPages(db, an, max(1, runtime.NumCPU()/2))
-			// Related lists: computed on a page's first view (at most 50 ms
-			// waited for), kept 10 minutes for the 4,096 latest pages.
-			pages.Related = related.NewSource(db, related.NewCache(related.New(db, an.Terms, related.DefaultParams()), 4096, 10*time.Minute))
-			pages.Tags = tagSource{store: db, an: an}
-			srv, err := web.New(pages, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL})
-			if err != nil {
-				return err
+			// One pipeline and one batcher for every door of this process
+			// (the poller, the API's POST): their small batches are
+			// committed together. A web process runs no stage: it saves,
+			// and the articles stay owed to the workers' stages.
+			p := a.useCases(db).Pipeline()
+			if role == roleWeb {
+				p = pipeline.New(db, an, pipeline.WithLogger(a.log))
 			}
-			// One batcher for every door of this process (the poller, the
-			// API's POST): their small batches are committed together.
-			b, wait := a.newBatcher(ctx, db)
+			b, wait := a.startBatcher(ctx, p)
 			metrics := ops.New(db, a.log, marsadapp.AnalyzerVersionKey, fmt.Sprint(analyzer.Version))
-			apiSrv := api.New(pages, db, metrics.Door("api", b), api.Options{Token: apiToken, BaseURL: baseURL, Log: a.log})
-			for _, pattern := range api.Routes() {
-				srv.Mount(pattern, apiSrv)
+			handler := metrics.Handler(http.NotFoundHandler()) // a worker: only /healthz, /readyz, /metrics
+			if pages {
+				// Half the cores for searches at most: page views keep the rest.
+				pg := marsadapp.NewPages(db, an, max(1, runtime.NumCPU()/2))
+				// Related lists: computed on a page's first view (at most 50 ms
+				// waited for), kept 10 minutes for the 4,096 latest pages.
+				pg.Related = related.NewSource(db, related.NewCache(related.New(db, an.Terms, related.DefaultParams()), 4096, 10*time.Minute))
+				pg.Tags = tagSource{store: db, an: an}
+				srv, err := web.New(pg, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL})
+				if err != nil {
+					return err
+				}
+				apiSrv := api.New(pg, db, metrics.Door("api", b), api.Options{Token: apiToken, BaseURL: baseURL, Log: a.log})
+				for _, pattern := range api.Routes() {
+					srv.Mount(pattern, apiSrv)
+				}
+				handler = metrics.Handler(srv)
+			}
+			if role == roleWorker {
+				// Work owed by other processes (a web process's saves, a
+				// process that died) is done even when no feed brings
+				// anything to commit.
+				go catchUpEvery(ctx, p, pipeline.DefaultCatchUpEvery, a.log)
 			}
 			pollDone := make(chan error, 1)
-			if noPoll {
+			if !polls {
 				go func() { pollDone <- wait() }()
 			} else {
 				_, total, err := db.FindFeeds(ctx, marsad.FeedFilter{Limit: 1})
@@ -95,12 +127,12 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					pollDone <- err
 				}()
 			}
-			a.log.Info("serving", "addr", "http://"+displayAddr(addr), "store", a.cfg.Store(), "polling", !noPoll)
+			a.log.Info("serving", "addr", "http://"+displayAddr(addr), "store", a.cfg.Store(), "role", role, "polling", polls)
 			go func() {
 				<-ctx.Done()
 				metrics.Drain()
 			}()
-			err = web.Serve(ctx, addr, metrics.Handler(srv))
+			err = web.Serve(ctx, addr, handler)
 			cancel()
 			if perr := <-pollDone; perr != nil && !errors.Is(perr, context.Canceled) && err == nil {
 				err = perr
@@ -114,8 +146,34 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 	a.cfg.String(cmd.Flags(), &baseURL, "base-url", "MARSAD_BASE_URL", "", "public address of the site for canonical links, e.g. https://marsad.example")
 	a.cfg.String(cmd.Flags(), &apiToken, "api-token", "MARSAD_API_TOKEN", "", "token that allows POST /api/v1/articles (Authorization: Bearer TOKEN); empty: ingest by API is off")
 	a.cfg.Bool(cmd.Flags(), &noPoll, "no-poll", "MARSAD_NO_POLL", false, "serve only; do not poll feeds")
+	a.cfg.String(cmd.Flags(), &role, "role", "MARSAD_ROLE", roleAll, "what this process does: all, web (pages and API) or worker (feeds and stages); see --help")
 	net.register(&a.cfg, cmd)
 	return cmd
+}
+
+// The roles of a serve process.
+const (
+	roleAll    = "all"
+	roleWeb    = "web"
+	roleWorker = "worker"
+)
+
+// catchUpEvery hands the stages their owed work now and then every, until
+// ctx ends. A failure is logged and tried again at the next tick: the
+// work stays owed.
+func catchUpEvery(ctx context.Context, p *pipeline.Pipeline, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := p.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("catching up owed work", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // checkAddr refuses a listen address that is not HOST:PORT before anything

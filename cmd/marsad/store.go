@@ -50,7 +50,12 @@ func (a *cli) useCases(store marsad.Store) *app.App { return app.New(store, anal
 // small concurrent batches (the poller's workers), and starts it; it stops
 // with ctx. wait returns the Batcher's error once ctx has ended.
 func (a *cli) newBatcher(ctx context.Context, store marsad.Store) (b *pipeline.Batcher, wait func() error) {
-	b = pipeline.NewBatcher(a.useCases(store).Pipeline(), 500, 250*time.Millisecond)
+	return a.startBatcher(ctx, a.useCases(store).Pipeline())
+}
+
+// startBatcher is newBatcher over the pipeline p.
+func (a *cli) startBatcher(ctx context.Context, p *pipeline.Pipeline) (b *pipeline.Batcher, wait func() error) {
+	b = pipeline.NewBatcher(p, 500, 250*time.Millisecond)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
 	return b, func() error { return <-done }
