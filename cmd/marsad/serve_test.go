@@ -140,7 +140,6 @@ func startServe(t *testing.T, dbPath string, args ...string) (stop func()) {
 	}
 }
 
-
 func devNull(t *testing.T) *os.File {
 	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
