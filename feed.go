@@ -31,13 +31,17 @@ type Feed struct {
 	NextPoll   time.Time     `json:"next_poll"`
 	Interval   time.Duration `json:"interval"` // current polling interval (adaptive)
 	ItemsSeen  int           `json:"items_seen"`
+	// Paused feeds are never due: an operator stopped polling them (the
+	// admin's pause) until they are resumed; their health stays as it was.
+	Paused bool `json:"paused"`
 }
 
 // FeedFilter selects feeds. Zero fields select everything.
 type FeedFilter struct {
 	ID  *int64
 	URL *string
-	// DueBy selects feeds whose NextPoll is at or before this time.
+	// DueBy selects feeds whose NextPoll is at or before this time and
+	// that are not paused.
 	DueBy  *time.Time
 	Offset int
 	Limit  int
@@ -58,6 +62,7 @@ type FeedUpdate struct {
 	NextPoll     *time.Time
 	Interval     *time.Duration
 	ItemsSeenAdd int
+	Paused       *bool
 }
 
 // FeedService reads and writes followed feeds, their health and the items
@@ -80,7 +85,8 @@ type FeedService interface {
 	// there is none.
 	DeleteFeed(ctx context.Context, id int64) error
 	// ClaimDueFeeds picks up to limit feeds due by now (NextPoll at or
-	// before it; every due feed when limit <= 0), oldest NextPoll first, and
+	// before it, not paused; every due feed when limit <= 0), oldest
+	// NextPoll first, and
 	// in the same atomic step moves their NextPoll to now+lease, so that
 	// several pollers sharing a store never poll one feed at once: a claimed
 	// feed is not due for anyone else until its lease ends. The poller then

@@ -1,16 +1,17 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
+	marsadapp "github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/config"
 	"github.com/marsad/marsad/internal/feeds"
 	"github.com/marsad/marsad/internal/fetch"
@@ -30,9 +31,20 @@ func (a *cli) newFetchClient(n netFlags) *fetch.Client {
 	return fetch.New(fetch.Options{AllowPrivate: n.allowPrivate, Logger: a.log})
 }
 
-// feedsCmd groups following outlets: add (with discovery), import, export, list.
+// feedUseCases returns the feed use cases over db, discovering with a
+// fetch client configured by nf.
+func (a *cli) feedUseCases(db marsad.FeedService, nf netFlags) *marsadapp.Feeds {
+	client := a.newFetchClient(nf)
+	return marsadapp.NewFeeds(db, func(ctx context.Context, u string) ([]feeds.Discovered, error) {
+		return feeds.Discover(ctx, client, u)
+	})
+}
+
+// feedsCmd groups following outlets: add (with discovery), import, export,
+// list, pause, resume — each a call of the feed use cases (app.Feeds), as
+// the admin pages make them.
 func (a *cli) feedsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "feeds", Short: "Follow outlets: add, import/export OPML, list feed health"}
+	cmd := &cobra.Command{Use: "feeds", Short: "Follow outlets: add, import/export OPML, list feed health, pause, resume"}
 	var nf netFlags
 	add := &cobra.Command{
 		Use:   "add URL",
@@ -40,27 +52,20 @@ func (a *cli) feedsCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			found, err := feeds.Discover(ctx, a.newFetchClient(nf), args[0])
-			if err != nil {
-				return err
-			}
 			db, err := a.openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			for _, d := range found {
-				f := feedFor(d.URL, d.Title, args[0])
-				switch err := db.CreateFeed(ctx, f); marsad.ErrorCode(err) {
-				case "":
-					fmt.Fprintf(a.stdout, "added %s (%s)\n", f.URL, f.Title)
-				case marsad.ECONFLICT:
-					fmt.Fprintf(a.stdout, "already following %s\n", f.URL)
-				default:
-					return err
+			found, err := a.feedUseCases(db, nf).Add(ctx, args[0])
+			for _, f := range found {
+				if f.Added {
+					fmt.Fprintf(a.stdout, "added %s (%s)\n", f.Feed.URL, f.Feed.Title)
+				} else {
+					fmt.Fprintf(a.stdout, "already following %s\n", f.Feed.URL)
 				}
 			}
-			return nil
+			return err
 		},
 	}
 	nf.register(&a.cfg, add)
@@ -84,8 +89,11 @@ func (a *cli) feedsCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			added, err := importFeeds(cmd, db, list)
-			fmt.Fprintf(a.stdout, "feeds import: read=%d added=%d\n", len(list), added)
+			res, err := marsadapp.NewFeeds(db, nil).Import(ctx, list)
+			for _, p := range res.Problems {
+				fmt.Fprintf(a.stderr, "feeds import: %s: %s\n", args[0], p)
+			}
+			fmt.Fprintf(a.stdout, "feeds import: read=%d added=%d existing=%d skipped=%d\n", res.Read, res.Added, res.Existing, len(res.Problems))
 			return err
 		},
 	}
@@ -95,24 +103,14 @@ func (a *cli) feedsCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
-				list, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
+				title, list, builtIn, err := marsadapp.NewFeeds(db, nil).Export(ctx)
 				if err != nil {
 					return err
 				}
-				var out []feeds.OPMLFeed
-				for _, f := range list {
-					out = append(out, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.SourceName), XMLURL: f.URL, HTMLURL: f.SiteURL, Category: f.SourceName})
-				}
-				if len(list) == 0 {
-					// Nothing followed yet: the list serve would follow on
-					// its first start, so it can be edited and imported.
-					if out, err = feeds.DefaultFeeds(); err != nil {
-						return err
-					}
+				if builtIn {
 					fmt.Fprintln(a.stderr, "feeds export: no feed is followed yet; this is the built-in list `marsad serve` follows on first start")
-					return feeds.WriteOPML(a.stdout, "marsad built-in feeds", out)
 				}
-				return feeds.WriteOPML(a.stdout, "marsad feeds", out)
+				return feeds.WriteOPML(a.stdout, title, list)
 			})
 		},
 	}
@@ -129,37 +127,41 @@ func (a *cli) feedsCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSOURCE\tURL\tLAST SUCCESS\tNEXT POLL\tINTERVAL\tERRORS\tITEMS\tLAST ERROR")
 				for _, f := range list {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", f.ID, f.Source, f.URL, ago(f.LastSuccess), ago(f.NextPoll),
+					next := ago(f.NextPoll)
+					if f.Paused {
+						next = "paused"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", f.ID, f.Source, f.URL, ago(f.LastSuccess), next,
 						f.Interval, f.ErrorCount, f.ItemsSeen, truncate(f.LastError, 80))
 				}
 				return tw.Flush()
 			})
 		},
 	}
-	cmd.AddCommand(add, imp, export, list)
-	return cmd
-}
-
-// importFeeds creates the feeds of list that are not followed yet.
-func importFeeds(cmd *cobra.Command, db marsad.FeedService, list []feeds.OPMLFeed) (int, error) {
-	added := 0
-	for _, o := range list {
-		f := feedFor(o.XMLURL, o.Title, o.HTMLURL)
-		switch err := db.CreateFeed(cmd.Context(), f); marsad.ErrorCode(err) {
-		case "":
-			added++
-		case marsad.ECONFLICT:
-		default:
-			return added, err
+	toggle := func(use, short string, do func(*marsadapp.Feeds, context.Context, int64) (*marsad.Feed, error)) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " ID",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				id, err := strconv.ParseInt(args[0], 10, 64)
+				if err != nil {
+					return marsad.Errorf(marsad.EINVALID, "feed id %q: want the number `marsad feeds list` shows", args[0])
+				}
+				return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
+					f, err := do(marsadapp.NewFeeds(db, nil), ctx, id)
+					if err == nil {
+						fmt.Fprintf(a.stdout, "%s: %s (paused=%v)\n", use, f.URL, f.Paused)
+					}
+					return err
+				})
+			},
 		}
 	}
-	return added, nil
-}
-
-// feedFor builds a feed whose source is keyed by the site's host.
-func feedFor(feedURL, title, siteURL string) *marsad.Feed {
-	host := marsad.DomainOf(siteURL, feedURL)
-	return &marsad.Feed{URL: feedURL, Title: title, SiteURL: siteURL, Source: host, SourceName: cmp.Or(title, host)}
+	pause := toggle("pause", "Stop polling a feed until it is resumed", (*marsadapp.Feeds).Pause)
+	resume := toggle("resume", "Poll a paused feed again, at once", (*marsadapp.Feeds).Resume)
+	cmd.AddCommand(add, imp, export, list, pause, resume)
+	return cmd
 }
 
 func ago(t time.Time) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/marsad/marsad"
+	marsadapp "github.com/marsad/marsad/internal/app"
 	"github.com/marsad/marsad/internal/feeds"
 )
 
@@ -48,11 +49,8 @@ func (a *cli) pollCmd() *cobra.Command {
 			if force {
 				// Every feed due now: a feed that failed and backs off, or
 				// one polled a minute ago, is polled again.
-				now := time.Now()
-				for _, f := range followed {
-					if _, err := db.UpdateFeed(ctx, f.ID, marsad.FeedUpdate{NextPoll: &now}); err != nil {
-						return err
-					}
+				if _, err := marsadapp.NewFeeds(db, nil).PollAllNow(ctx); err != nil {
+					return err
 				}
 			}
 			if !once {

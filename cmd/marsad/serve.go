@@ -112,11 +112,11 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					if err != nil {
 						return err
 					}
-					n, err := importFeeds(cmd, db, list)
+					res, err := marsadapp.NewFeeds(db, nil).Import(ctx, list)
 					if err != nil {
 						return err
 					}
-					a.log.Info("first start: following the built-in outlets", "feeds", n)
+					a.log.Info("first start: following the built-in outlets", "feeds", res.Added)
 				}
 				poller := feeds.NewPoller(db, metrics.Door("feed", b), a.newFetchClient(net), feeds.Options{Logger: a.log, OnPoll: metrics.Polled})
 				go func() {

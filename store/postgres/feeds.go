@@ -13,14 +13,14 @@ import (
 
 const feedColumns = `f.id, f.url, f.site_url, f.title, f.source_id, s.key, s.name, f.etag, f.last_modified,
 	f.created, f.last_polled, f.last_success, f.last_error, f.last_error_at, f.error_count, f.next_poll,
-	f.interval_seconds, f.items_seen`
+	f.interval_seconds, f.items_seen, f.paused`
 
 func scanFeed(r pgx.CollectableRow) (*marsad.Feed, error) {
 	var f marsad.Feed
 	var created, polled, success, errAt, next, interval int64
 	if err := r.Scan(&f.ID, &f.URL, &f.SiteURL, &f.Title, &f.SourceID, &f.Source, &f.SourceName, &f.ETag,
 		&f.LastModified, &created, &polled, &success, &f.LastError, &errAt, &f.ErrorCount, &next, &interval,
-		&f.ItemsSeen); err != nil {
+		&f.ItemsSeen, &f.Paused); err != nil {
 		return nil, err
 	}
 	f.Created, f.LastPolled, f.LastSuccess = timeOrZero(created), timeOrZero(polled), timeOrZero(success)
@@ -53,7 +53,7 @@ func (db *DB) FindFeeds(ctx context.Context, f marsad.FeedFilter) ([]*marsad.Fee
 	}
 	order := "f.id"
 	if f.DueBy != nil {
-		where = append(where, "f.next_poll <= "+a.add(f.DueBy.Unix()))
+		where = append(where, "f.next_poll <= "+a.add(f.DueBy.Unix()), "NOT f.paused")
 		order = "f.next_poll, f.id"
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
@@ -145,6 +145,9 @@ func (db *DB) UpdateFeed(ctx context.Context, id int64, upd marsad.FeedUpdate) (
 	if upd.Interval != nil {
 		set("interval_seconds", int64(*upd.Interval/time.Second))
 	}
+	if upd.Paused != nil {
+		set("paused", *upd.Paused)
+	}
 	if upd.ItemsSeenAdd != 0 {
 		sets = append(sets, "items_seen = items_seen + "+a.add(upd.ItemsSeenAdd))
 	}
@@ -188,8 +191,8 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Durat
 	}
 	var out []*marsad.Feed
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE feeds SET next_poll = $1 WHERE next_poll <= $2 AND id IN (
-			SELECT id FROM feeds WHERE next_poll <= $2 ORDER BY next_poll, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		rows, err := tx.Query(ctx, `UPDATE feeds SET next_poll = $1 WHERE next_poll <= $2 AND NOT paused AND id IN (
+			SELECT id FROM feeds WHERE next_poll <= $2 AND NOT paused ORDER BY next_poll, id LIMIT $3 FOR UPDATE SKIP LOCKED)
 			RETURNING id`, now.Add(lease).Unix(), now.Unix(), lim)
 		if err != nil {
 			return err

@@ -13,14 +13,14 @@ import (
 
 const feedColumns = `f.id, f.url, f.site_url, f.title, f.source_id, s.key, s.name, f.etag, f.last_modified,
 	f.created, f.last_polled, f.last_success, f.last_error, f.last_error_at, f.error_count, f.next_poll,
-	f.interval_seconds, f.items_seen`
+	f.interval_seconds, f.items_seen, f.paused`
 
 func scanFeed(sc rowScanner) (*marsad.Feed, error) {
 	var f marsad.Feed
 	var created, polled, success, errAt, next, interval int64
 	if err := sc.Scan(&f.ID, &f.URL, &f.SiteURL, &f.Title, &f.SourceID, &f.Source, &f.SourceName, &f.ETag,
 		&f.LastModified, &created, &polled, &success, &f.LastError, &errAt, &f.ErrorCount, &next, &interval,
-		&f.ItemsSeen); err != nil {
+		&f.ItemsSeen, &f.Paused); err != nil {
 		return nil, err
 	}
 	f.Created, f.LastPolled, f.LastSuccess = timeOrZero(created), timeOrZero(polled), timeOrZero(success)
@@ -53,7 +53,7 @@ func (db *DB) FindFeeds(ctx context.Context, f marsad.FeedFilter) ([]*marsad.Fee
 	}
 	order := "f.id"
 	if f.DueBy != nil {
-		where, args = append(where, "f.next_poll <= ?"), append(args, f.DueBy.Unix())
+		where, args = append(where, "f.next_poll <= ?", "f.paused = 0"), append(args, f.DueBy.Unix())
 		order = "f.next_poll, f.id"
 	}
 	cond := ""
@@ -154,6 +154,9 @@ func (db *DB) UpdateFeed(ctx context.Context, id int64, upd marsad.FeedUpdate) (
 	if upd.Interval != nil {
 		set("interval_seconds", int64(*upd.Interval/time.Second))
 	}
+	if upd.Paused != nil {
+		set("paused", *upd.Paused)
+	}
 	if upd.ItemsSeenAdd != 0 {
 		sets, args = append(sets, "items_seen = items_seen + ?"), append(args, upd.ItemsSeenAdd)
 	}
@@ -201,7 +204,7 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Durat
 		return nil, marsad.Errorf(marsad.EINVALID, "feed lease %v is not positive", lease)
 	}
 	due, until := now.Unix(), now.Add(lease).Unix()
-	pick := `SELECT id FROM feeds WHERE next_poll <= ? ORDER BY next_poll, id`
+	pick := `SELECT id FROM feeds WHERE next_poll <= ? AND paused = 0 ORDER BY next_poll, id`
 	args := []any{until, due, due}
 	if limit > 0 {
 		pick += ` LIMIT ?`
@@ -212,7 +215,7 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Durat
 		return nil, fmt.Errorf("claim due feeds: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `UPDATE feeds SET next_poll = ? WHERE next_poll <= ? AND id IN (`+pick+`) RETURNING id`, args...)
+	rows, err := tx.QueryContext(ctx, `UPDATE feeds SET next_poll = ? WHERE next_poll <= ? AND paused = 0 AND id IN (`+pick+`) RETURNING id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim due feeds: %w", err)
 	}

@@ -246,3 +246,52 @@ func testClaimDueFeeds(t *testing.T, h *harness) {
 	slices.Sort(all)
 	wantIDs(t, "feeds claimed by two pollers at once, each once", all, sorted(slices.Concat(feedIDs[:3], more)))
 }
+
+// testFeedsPause: a paused feed is never due — not claimed, not listed by
+// DueBy — whatever its NextPoll, and stays paused when a poll that was in
+// flight writes its health; resumed, it is due again.
+func testFeedsPause(t *testing.T, h *harness) {
+	var ids []int64
+	for i := range 3 {
+		f := &marsad.Feed{URL: fmt.Sprintf("https://p%d.example/rss", i), Source: "p", NextPoll: hour(1)}
+		check(t, "create", h.CreateFeed(ctx(t), f))
+		if f.Paused {
+			t.Errorf("a new feed is paused")
+		}
+		ids = append(ids, f.ID)
+	}
+	yes, no := true, false
+	got, err := h.UpdateFeed(ctx(t), ids[1], marsad.FeedUpdate{Paused: &yes})
+	check(t, "pause", err)
+	if !got.Paused {
+		t.Fatalf("paused feed read back %+v", got)
+	}
+	// The poll in flight records its outcome: the feed stays paused.
+	next := hour(2)
+	if got, err = h.UpdateFeed(ctx(t), ids[1], marsad.FeedUpdate{NextPoll: &next}); err != nil || !got.Paused {
+		t.Errorf("a poll's write after the pause: %+v %v, want still paused", got, err)
+	}
+	now := hour(5)
+	due, n, err := h.FindFeeds(ctx(t), marsad.FeedFilter{DueBy: &now})
+	check(t, "due", err)
+	if n != 2 || len(due) != 2 || due[0].ID == ids[1] || due[1].ID == ids[1] {
+		t.Errorf("due by h5: %d feeds (%v), want the 2 not paused", n, due)
+	}
+	claimed, err := h.ClaimDueFeeds(ctx(t), now, time.Hour, 0)
+	check(t, "claim", err)
+	var got2 []int64
+	for _, f := range claimed {
+		got2 = append(got2, f.ID)
+	}
+	wantIDs(t, "claimed with one paused", sorted(got2), sorted([]int64{ids[0], ids[2]}))
+	if all, n, _ := h.FindFeeds(ctx(t), marsad.FeedFilter{}); n != 3 || !all[1].Paused || all[0].Paused {
+		t.Errorf("every feed is listed, the paused one marked: %d", n)
+	}
+	_, err = h.UpdateFeed(ctx(t), ids[1], marsad.FeedUpdate{Paused: &no})
+	check(t, "resume", err)
+	claimed, err = h.ClaimDueFeeds(ctx(t), now, time.Hour, 0)
+	check(t, "claim after resume", err)
+	if len(claimed) != 1 || claimed[0].ID != ids[1] || claimed[0].Paused {
+		t.Errorf("claimed after the resume: %+v, want feed %d", claimed, ids[1])
+	}
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Feeds/FindFeedsOrderAndPages", testFindFeeds},
 		{"Feeds/Items", testFeedItems},
 		{"Feeds/ClaimDueFeeds", testClaimDueFeeds},
+		{"Feeds/Pause", testFeedsPause},
 		{"Search/Requests", testSearch},
 		{"Search/InvalidRequests", testSearchInvalid},
 		{"Search/ByStory", testSearchByStory},
