@@ -215,3 +215,54 @@ func TestExportResumesAndImportRestores(t *testing.T) {
 		t.Errorf("export of the moved store: %v\n%s\nwant\n%s", err, again, full)
 	}
 }
+
+// TestServeKeepsTheAdminTokenSecret: --help names the admin settings but
+// never prints a token given by the environment, and a token too short
+// to be safe stops serve before it listens.
+func TestServeKeepsTheAdminTokenSecret(t *testing.T) {
+	t.Setenv("MARSAD_ADMIN_TOKEN", "env-admin-secret-value")
+	t.Setenv("MARSAD_API_TOKEN", "env-api-secret-value")
+	db := filepath.Join(t.TempDir(), "marsad.db")
+	out, stderr, err := runBoth(t, db, "serve", "--help")
+	help := out + stderr
+	if err != nil || !strings.Contains(help, "--admin-token") || !strings.Contains(help, "MARSAD_ADMIN_TOKEN") || !strings.Contains(help, "--secure-cookies") {
+		t.Errorf("serve --help: %v\n%s", err, help)
+	}
+	if strings.Contains(help, "secret-value") {
+		t.Errorf("serve --help prints a token:\n%s", help)
+	}
+	_, _, err = runBoth(t, db, "serve", "--no-poll", "--addr", "127.0.0.1:0", "--admin-token", "short")
+	if err == nil || !strings.Contains(err.Error(), "at least 12") {
+		t.Errorf("serve with a short admin token: %v, want a refusal naming the length", err)
+	}
+}
+
+// TestFeedsPauseAndResume: the commands of the feed use cases change the
+// store and say what they did; import names a bad outline and goes on.
+func TestFeedsPauseAndResume(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "marsad.db")
+	opml := filepath.Join(dir, "list.opml")
+	if err := os.WriteFile(opml, []byte(`<opml version="2.0"><body><outline text="أ" xmlUrl="https://a.example/rss"/><outline text="سيئ" xmlUrl="a.example/rss"/></body></opml>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := runBoth(t, db, "feeds", "import", opml)
+	if err != nil || !strings.Contains(out, "read=2 added=1 existing=0 skipped=1") || !strings.Contains(stderr, "outline 2 (سيئ)") {
+		t.Fatalf("feeds import: %v %q %q", err, out, stderr)
+	}
+	if out, err := run(t, db, "feeds", "pause", "1"); err != nil || !strings.Contains(out, "paused=true") {
+		t.Errorf("feeds pause: %v %q", err, out)
+	}
+	if out, err := run(t, db, "feeds", "list"); err != nil || !strings.Contains(out, "paused") {
+		t.Errorf("feeds list of a paused feed: %v %q", err, out)
+	}
+	if out, err := run(t, db, "feeds", "resume", "1"); err != nil || !strings.Contains(out, "paused=false") {
+		t.Errorf("feeds resume: %v %q", err, out)
+	}
+	if _, err := run(t, db, "feeds", "pause", "9"); err == nil {
+		t.Error("pause of a missing feed succeeded")
+	}
+	if _, err := run(t, db, "feeds", "pause", "x"); err == nil {
+		t.Error("pause of a non-number succeeded")
+	}
+}

@@ -27,8 +27,8 @@ import (
 )
 
 func (a *cli) serveCmd() *cobra.Command {
-	var addr, zone, digits, baseURL, apiToken, role string
-	var noPoll bool
+	var addr, zone, digits, baseURL, apiToken, adminToken, role string
+	var noPoll, secureCookies bool
 	var net netFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -83,11 +83,14 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 				// waited for), kept 10 minutes for the 4,096 latest pages.
 				pg.Related = related.NewSource(db, related.NewCache(related.New(db, an.Terms, related.DefaultParams()), 4096, 10*time.Minute))
 				pg.Tags = tagSource{store: db, an: an}
-				srv, err := web.New(pg, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL})
+				feedCases := a.feedUseCases(db, net)
+				srv, err := web.New(pg, db, a.log, web.Options{Zone: loc, Digits: web.Digits(digits), BaseURL: baseURL,
+					Admin: web.AdminOptions{Token: adminToken, Feeds: feedCases, SecureCookies: secureCookies, Polling: polls}})
 				if err != nil {
 					return err
 				}
-				apiSrv := api.New(pg, db, metrics.Door("api", b), api.Options{Token: apiToken, BaseURL: baseURL, Log: a.log})
+				apiSrv := api.New(pg, db, metrics.Door("api", b), api.Options{Token: apiToken, AdminToken: adminToken,
+					Feeds: feedCases, BaseURL: baseURL, Log: a.log})
 				for _, pattern := range api.Routes() {
 					srv.Mount(pattern, apiSrv)
 				}
@@ -127,7 +130,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					pollDone <- err
 				}()
 			}
-			a.log.Info("serving", "addr", "http://"+displayAddr(addr), "store", a.cfg.Store(), "role", role, "polling", polls)
+			a.log.Info("serving", "addr", "http://"+displayAddr(addr), "store", a.cfg.Store(), "role", role, "polling", polls, "admin", pages && adminToken != "")
 			go func() {
 				<-ctx.Done()
 				metrics.Drain()
@@ -145,6 +148,8 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 	a.cfg.String(cmd.Flags(), &digits, "digits", "MARSAD_DIGITS", "latn", "digits on the pages: latn (123) or arab (١٢٣); readers can switch")
 	a.cfg.String(cmd.Flags(), &baseURL, "base-url", "MARSAD_BASE_URL", "", "public address of the site for canonical links, e.g. https://marsad.example")
 	a.cfg.String(cmd.Flags(), &apiToken, "api-token", "MARSAD_API_TOKEN", "", "token that allows POST /api/v1/articles (Authorization: Bearer TOKEN); empty: ingest by API is off")
+	a.cfg.String(cmd.Flags(), &adminToken, "admin-token", "MARSAD_ADMIN_TOKEN", "", "secret (12+ characters) that turns on the feed admin at /admin (login) and /api/v1/admin (Authorization: Bearer TOKEN); empty: admin off")
+	a.cfg.Bool(cmd.Flags(), &secureCookies, "secure-cookies", "MARSAD_SECURE_COOKIES", false, "mark the admin's cookies Secure (set when TLS ends at a proxy; an https --base-url does it too)")
 	a.cfg.Bool(cmd.Flags(), &noPoll, "no-poll", "MARSAD_NO_POLL", false, "serve only; do not poll feeds")
 	a.cfg.String(cmd.Flags(), &role, "role", "MARSAD_ROLE", roleAll, "what this process does: all, web (pages and API) or worker (feeds and stages); see --help")
 	net.register(&a.cfg, cmd)

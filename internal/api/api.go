@@ -37,6 +37,11 @@ type Options struct {
 	// Token allows POST /api/v1/articles when the request carries it as
 	// "Authorization: Bearer TOKEN". Empty: ingest by API is off (403).
 	Token string
+	// AdminToken allows the admin API (/api/v1/admin/…) with Feeds, its
+	// use cases, when a request carries it as a Bearer token. Empty: the
+	// admin API is off (403).
+	AdminToken string
+	Feeds      *app.Feeds
 	// BaseURL is the public address of the site, for links in feeds out
 	// (default: the request's host over http).
 	BaseURL string
@@ -115,6 +120,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/sources/{key}", s.get(s.getSource))
 	s.mux.Handle("GET /api/v1/feeds", s.get(s.listFeeds))
 	s.mux.Handle("GET /api/v1/search", s.get(s.search))
+	s.adminRoutes()
 	s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, marsad.Errorf(marsad.ENOTFOUND, "no API route %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	}))

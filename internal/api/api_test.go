@@ -353,6 +353,9 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	reached["POST /api/v1/articles"] = true
 
 	for _, p := range s.paths {
+		if strings.HasPrefix(p, "/api/v1/admin/") {
+			continue // TestOpenAPIDescribesTheAdminAPI reaches them
+		}
 		for method := range s.doc["paths"].(map[string]any)[p].(map[string]any) {
 			if !reached[strings.ToUpper(method)+" "+p] {
 				t.Errorf("%s %s is documented but no request of the test reached it", strings.ToUpper(method), p)

@@ -102,6 +102,27 @@ type Feed struct {
 	NextPoll    *time.Time `json:"next_poll,omitempty"`
 	IntervalSec int64      `json:"interval_seconds"`
 	ItemsSeen   int        `json:"items_seen"`
+	Paused      bool       `json:"paused"`
+}
+
+// AddedFeed is a feed an admin add found: newly followed or already.
+type AddedFeed struct {
+	Feed  Feed `json:"feed"`
+	Added bool `json:"added"`
+}
+
+// AddedFeeds is what an admin add found.
+type AddedFeeds struct {
+	Items []AddedFeed `json:"items"`
+}
+
+// FeedImportResult tells what an OPML import did; problems name each
+// outline skipped ("outline N (title): reason").
+type FeedImportResult struct {
+	Read     int      `json:"read"`
+	Added    int      `json:"added"`
+	Existing int      `json:"existing"`
+	Problems []string `json:"problems"`
 }
 
 // SearchHit is one story among the results: its best matching article,
@@ -247,7 +268,7 @@ func feedOf(f *marsad.Feed) Feed {
 	return Feed{ID: f.ID, URL: f.URL, SiteURL: f.SiteURL, Title: f.Title, Source: sourceOf(f.Source, f.SourceName),
 		Created: f.Created.UTC(), LastPolled: timePtr(f.LastPolled), LastSuccess: timePtr(f.LastSuccess),
 		LastError: f.LastError, LastErrorAt: timePtr(f.LastErrorAt), ErrorCount: f.ErrorCount,
-		NextPoll: timePtr(f.NextPoll), IntervalSec: int64(f.Interval.Seconds()), ItemsSeen: f.ItemsSeen}
+		NextPoll: timePtr(f.NextPoll), IntervalSec: int64(f.Interval.Seconds()), ItemsSeen: f.ItemsSeen, Paused: f.Paused}
 }
 
 func segmentsOf(list []search.Segment) []Segment {

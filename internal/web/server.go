@@ -61,6 +61,8 @@ type Options struct {
 	VersionEvery time.Duration
 	// Now is the clock (tests set it).
 	Now func() time.Time
+	// Admin turns on the feed admin under /admin (off without a token).
+	Admin AdminOptions
 }
 
 // Server serves the pages.
@@ -83,6 +85,8 @@ type Server struct {
 	robots   *response
 
 	ver *httpx.Version
+	// admin is the feed admin; nil when it is off.
+	admin *admin
 
 	// The notice's status, computed once per data version.
 	statusMu  sync.Mutex
@@ -125,6 +129,10 @@ func New(pages *app.Pages, store Store, log *slog.Logger, opt Options) (*Server,
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
+	var err error
+	if s.admin, err = newAdmin(opt.Admin, opt.Now); err != nil {
+		return nil, err
+	}
 	s.tmpl = map[Digits]*template.Template{}
 	for _, d := range []Digits{Western, ArabicIndic} {
 		f := format{zone: opt.Zone, digits: d, now: opt.Now}
@@ -147,6 +155,7 @@ func New(pages *app.Pages, store Store, log *slog.Logger, opt Options) (*Server,
 	s.mux.HandleFunc("GET /favicon.svg", s.asset(s.favicon))
 	s.mux.HandleFunc("GET /favicon.ico", s.asset(s.favicon))
 	s.mux.HandleFunc("GET /robots.txt", s.asset(s.robots))
+	s.adminRoutes()
 	s.mux.Handle("/", s.page(func(*http.Request) (*view, error) {
 		return nil, marsad.Errorf(marsad.ENOTFOUND, "no such page")
 	}))
