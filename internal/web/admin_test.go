@@ -156,8 +156,26 @@ func (b *browser) do(method, path, ctype string, body io.Reader, header ...strin
 
 func (b *browser) get(path string) reply { return b.do("GET", path, "", nil) }
 
+// post sends form, as multipart/form-data with its "opml" field as a
+// file when it has one (the import form), else urlencoded.
 func (b *browser) post(path string, form url.Values, header ...string) reply {
-	return b.do("POST", path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), header...)
+	if _, ok := form["opml"]; !ok {
+		return b.do("POST", path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), header...)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			if k == "opml" {
+				fw, _ := mw.CreateFormFile("opml", "list.opml")
+				fw.Write([]byte(v))
+			} else {
+				mw.WriteField(k, v)
+			}
+		}
+	}
+	mw.Close()
+	return b.do("POST", path, mw.FormDataContentType(), &body, header...)
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -198,6 +216,7 @@ func actions(site *adminSite) []struct {
 		form       url.Values
 	}{
 		{"add", "/admin/feeds", url.Values{"url": {"https://news.example/"}}},
+		{"import", "/admin/feeds/import", url.Values{"opml": {`<opml version="2.0"><body><outline text="ج" xmlUrl="https://c.example/rss"/></body></opml>`}}},
 		{"pause", "/admin/feeds/" + id(0) + "/pause", url.Values{}},
 		{"resume", "/admin/feeds/" + id(0) + "/resume", url.Values{}},
 		{"poll now", "/admin/feeds/" + id(1) + "/poll", url.Values{}},
@@ -423,13 +442,8 @@ func TestAdminActionsChangeTheStore(t *testing.T) {
 		t.Errorf("pause of a missing feed: %d", r.status)
 	}
 
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	mw.WriteField("csrf", csrf)
-	fw, _ := mw.CreateFormFile("opml", "list.opml")
-	fw.Write([]byte(`<opml version="2.0"><body><outline text="ج" xmlUrl="https://c.example/rss"/><outline text="سيئ" xmlUrl="javascript:alert(1)"/></body></opml>`))
-	mw.Close()
-	r = b.do("POST", "/admin/feeds/import", mw.FormDataContentType(), &body)
+	r = b.post("/admin/feeds/import", url.Values{"csrf": {csrf},
+		"opml": {`<opml version="2.0"><body><outline text="ج" xmlUrl="https://c.example/rss"/><outline text="سيئ" xmlUrl="javascript:alert(1)"/></body></opml>`}})
 	if r.status != 200 || !strings.Contains(r.body, "outline 2 (سيئ)") {
 		t.Errorf("import: %d %.500s", r.status, r.body)
 	}
