@@ -136,7 +136,10 @@ func (r *Restorer) Restore(ctx context.Context, batch []*importer.Entry) (pipeli
 			Source:     &marsad.Source{Key: a.Source, Name: a.SourceName, Domain: marsad.DomainOf(a.URL)},
 			TitleTerms: joinTerms(x.it.TitleTerms), BodyTerms: joinTerms(x.it.BodyTerms)}
 	}
+	res.Timings = map[string]time.Duration{}
+	start := time.Now()
 	saved, err := store.SaveArticles(ctx, in)
+	res.Timings["save"] += time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("restore: %w", err)
 	}
@@ -153,7 +156,7 @@ func (r *Restorer) Restore(ctx context.Context, batch []*importer.Entry) (pipeli
 		}
 		kept = append(kept, list[i])
 	}
-	if err := r.restoreDecisions(ctx, kept); err != nil {
+	if err := r.restoreDecisions(ctx, kept, res.Timings); err != nil {
 		return res, fmt.Errorf("restore: %w", err)
 	}
 	return res, nil
@@ -229,7 +232,8 @@ func (r *Restorer) articles(ctx context.Context, ids []int64) (map[int64]*marsad
 
 // restoreDecisions completes, for the saved lines, the work each stage
 // still owes here with the exported decision.
-func (r *Restorer) restoreDecisions(ctx context.Context, list []*restoring) error {
+// It adds the time spent on each stage's decisions to timings.
+func (r *Restorer) restoreDecisions(ctx context.Context, list []*restoring, timings map[string]time.Duration) error {
 	ids := make([]int64, len(list))
 	for i, x := range list {
 		ids[i] = x.ar.ID
@@ -257,13 +261,21 @@ func (r *Restorer) restoreDecisions(ctx context.Context, list []*restoring) erro
 		}
 		return out
 	}
-	if err := r.restoreLinks(ctx, pick(dedupstage.StageName), list); err != nil {
-		return err
+	for _, step := range []struct {
+		stage string
+		run   func([]*restoring) error
+	}{
+		{dedupstage.StageName, func(l []*restoring) error { return r.restoreLinks(ctx, l, list) }},
+		{story.StageName, func(l []*restoring) error { return r.restoreStories(ctx, l) }},
+		{tagstage.StageName, func(l []*restoring) error { return r.restoreTags(ctx, l, false) }},
+	} {
+		start := time.Now()
+		if err := step.run(pick(step.stage)); err != nil {
+			return err
+		}
+		timings[step.stage] += time.Since(start)
 	}
-	if err := r.restoreStories(ctx, pick(story.StageName)); err != nil {
-		return err
-	}
-	return r.restoreTags(ctx, pick(tagstage.StageName), false)
+	return nil
 }
 
 // restoreLinks indexes the articles for near-duplicate detection and links
