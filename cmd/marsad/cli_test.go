@@ -256,6 +256,9 @@ func TestFeedsPauseAndResume(t *testing.T) {
 	if out, err := run(t, db, "feeds", "list"); err != nil || !strings.Contains(out, "paused") {
 		t.Errorf("feeds list of a paused feed: %v %q", err, out)
 	}
+	if _, stderr, err := runBoth(t, db, "poll", "--once"); err != nil || !strings.Contains(stderr, "every followed feed (1) is paused") {
+		t.Errorf("poll with every feed paused: %v %q", err, stderr)
+	}
 	if out, err := run(t, db, "feeds", "resume", "1"); err != nil || !strings.Contains(out, "paused=false") {
 		t.Errorf("feeds resume: %v %q", err, out)
 	}

@@ -63,8 +63,12 @@ func (a *cli) pollCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if st.Feeds == 0 && len(followed) > 0 {
-				next := slices.MinFunc(followed, func(x, y *marsad.Feed) int { return x.NextPoll.Compare(y.NextPoll) })
+			active := slices.DeleteFunc(slices.Clone(followed), func(f *marsad.Feed) bool { return f.Paused })
+			if st.Feeds == 0 && len(followed) > 0 && len(active) == 0 {
+				fmt.Fprintf(a.stderr, "poll: every followed feed (%d) is paused: `marsad feeds resume ID` polls one again\n", len(followed))
+			}
+			if st.Feeds == 0 && len(active) > 0 {
+				next := slices.MinFunc(active, func(x, y *marsad.Feed) int { return x.NextPoll.Compare(y.NextPoll) })
 				fmt.Fprintf(a.stderr, "poll: no feed is due; the next, %s, is not due until %s (in %s); --force polls every feed now\n",
 					next.URL, next.NextPoll.Local().Format("2006-01-02 15:04:05 MST"), time.Until(next.NextPoll).Round(time.Second))
 			}

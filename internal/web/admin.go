@@ -90,6 +90,10 @@ func (s *Server) adminRoutes() {
 			s.adminOff(w, r)
 			return
 		}
+		if r.URL.Path == adminPath+"/" {
+			http.Redirect(w, r, adminPath, http.StatusSeeOther)
+			return
+		}
 		s.adminMessage(w, r, http.StatusNotFound, "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان في لوحة الإدارة.")
 	})
 }

@@ -401,6 +401,12 @@ func TestAdminActionsChangeTheStore(t *testing.T) {
 	site := newAdminSite(t, adminToken)
 	b := site.browser("192.0.2.6")
 	csrf := b.mustLogin(t)
+	if r := b.get("/admin/"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin" {
+		t.Errorf("/admin/: %d %s, want a redirect to /admin", r.status, r.header.Get("Location"))
+	}
+	if r := b.get("/admin/nothing"); r.status != http.StatusNotFound {
+		t.Errorf("/admin/nothing: %d", r.status)
+	}
 	page := b.get("/admin")
 	if page.status != 200 || !strings.Contains(page.body, "https://a.example/rss") || !strings.Contains(page.body, `dir="rtl"`) {
 		t.Fatalf("feeds page: %d", page.status)
