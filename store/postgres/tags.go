@@ -1,9 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,10 +16,15 @@ import (
 )
 
 // SaveTags implements marsad.TagStore.
+//
+// A batch is written with a few set-based statements (arrays bound as
+// parameters), not a round trip per tag: a batch of 500 articles holds
+// about 5,000 article tags. Keys and forms are written in sorted order so
+// that two workers saving overlapping tags at once lock them in the same
+// order.
 func (db *DB) SaveTags(ctx context.Context, stage string, batch []marsad.ArticleTags, corpus []byte) ([]int64, error) {
 	var saved []int64
 	err := db.inTxOnce(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		saved = saved[:0]
 		ids := make([]int64, len(batch))
 		for i, b := range batch {
 			ids[i] = b.ArticleID
@@ -24,21 +33,16 @@ func (db *DB) SaveTags(ctx context.Context, stage string, batch []marsad.Article
 		if err != nil {
 			return err
 		}
-		touched := map[int64]bool{}
+		saved = saved[:0]
+		var rows []marsad.ArticleTags
 		for _, b := range batch {
-			if !still[b.ArticleID] {
-				continue
+			if still[b.ArticleID] {
+				saved = append(saved, b.ArticleID)
+				rows = append(rows, b)
 			}
-			if err := saveArticleTags(ctx, tx, b, touched); err != nil {
-				return fmt.Errorf("article %d: %w", b.ArticleID, err)
-			}
-			saved = append(saved, b.ArticleID)
 		}
-		for id := range touched {
-			if _, err := tx.Exec(ctx, `UPDATE tags SET display = (SELECT surface FROM tag_forms
-				WHERE tag_id = tags.id ORDER BY n DESC, surface LIMIT 1) WHERE id = $1`, id); err != nil {
-				return fmt.Errorf("display of tag %d: %w", id, err)
-			}
+		if err := saveTagRows(ctx, tx, rows); err != nil {
+			return err
 		}
 		if err := completeWork(ctx, tx, stage, saved); err != nil {
 			return err
@@ -57,31 +61,115 @@ func (db *DB) SaveTags(ctx context.Context, stage string, batch []marsad.Article
 	return saved, nil
 }
 
-// saveArticleTags replaces one article's tags and counts their forms.
-func saveArticleTags(ctx context.Context, tx pgx.Tx, b marsad.ArticleTags, touched map[int64]bool) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM article_tags WHERE article_id = $1`, b.ArticleID); err != nil {
-		return err
+// saveTagRows replaces the tags of the batch's articles, counts their
+// forms and updates the displays those counts may change.
+func saveTagRows(ctx context.Context, tx pgx.Tx, batch []marsad.ArticleTags) error {
+	if len(batch) == 0 {
+		return nil
 	}
-	var published int64
-	if err := tx.QueryRow(ctx, `SELECT published FROM articles WHERE id = $1`, b.ArticleID).Scan(&published); err != nil {
-		return err
+	ids := make([]int64, len(batch))
+	firstForm := map[string]string{} // key → the form a new tag shows first
+	for i, b := range batch {
+		ids[i] = b.ArticleID
+		for _, t := range b.Tags {
+			if _, ok := firstForm[t.Key]; !ok {
+				firstForm[t.Key] = t.Surface
+			}
+		}
 	}
-	for rank, t := range b.Tags {
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO tags (key, display) VALUES ($1, $2)
-			ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id`, t.Key, t.Surface).Scan(&id); err != nil {
-			return err
+	if _, err := tx.Exec(ctx, `DELETE FROM article_tags WHERE article_id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("old tags: %w", err)
+	}
+	keys := slices.Sorted(maps.Keys(firstForm))
+	if len(keys) == 0 {
+		return nil
+	}
+	forms := make([]string, len(keys))
+	for i, k := range keys {
+		forms[i] = firstForm[k]
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO tags (key, display)
+		SELECT k, d FROM unnest($1::text[], $2::text[]) AS u(k, d) ORDER BY k
+		ON CONFLICT (key) DO NOTHING`, keys, forms); err != nil {
+		return fmt.Errorf("new tags: %w", err)
+	}
+	type ref struct {
+		id      int64
+		display string
+	}
+	refs := make(map[string]ref, len(keys))
+	r, err := tx.Query(ctx, `SELECT id, key, display FROM tags WHERE key = ANY($1)`, keys)
+	if err != nil {
+		return fmt.Errorf("tag ids: %w", err)
+	}
+	for r.Next() {
+		var x ref
+		var key string
+		if err := r.Scan(&x.id, &key, &x.display); err != nil {
+			r.Close()
+			return fmt.Errorf("tag ids: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO tag_forms (tag_id, surface, n) VALUES ($1, $2, 1)
-			ON CONFLICT (tag_id, surface) DO UPDATE SET n = tag_forms.n + 1`, id, t.Surface); err != nil {
-			return err
+		refs[key] = x
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("tag ids: %w", err)
+	}
+	type form struct {
+		tag     int64
+		surface string
+	}
+	counts := map[form]int64{}
+	redisplay := map[int64]bool{}
+	var aID, tID, rank []int64
+	var score []float64
+	var pub []bool
+	var surf []string
+	for _, b := range batch {
+		for i, t := range b.Tags {
+			x, ok := refs[t.Key]
+			if !ok {
+				return fmt.Errorf("tag %q vanished while saving", t.Key)
+			}
+			aID, tID, rank = append(aID, b.ArticleID), append(tID, x.id), append(rank, int64(i))
+			score, pub, surf = append(score, t.Score), append(pub, t.Publisher), append(surf, t.Surface)
+			counts[form{x.id, t.Surface}]++
+			if t.Surface != x.display {
+				redisplay[x.id] = true
+			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id, rank, score, publisher, surface, published)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-			b.ArticleID, id, rank, t.Score, t.Publisher, t.Surface, published); err != nil {
-			return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id, rank, score, publisher, surface, published)
+		SELECT u.a, u.t, u.r, u.s, u.p, u.f, a.published
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::bool[], $6::text[]) AS u(a, t, r, s, p, f)
+		JOIN articles a ON a.id = u.a
+		ON CONFLICT DO NOTHING`, aID, tID, rank, score, pub, surf); err != nil {
+		return fmt.Errorf("article tags: %w", err)
+	}
+	fs := slices.SortedFunc(maps.Keys(counts), func(a, b form) int {
+		if a.tag != b.tag {
+			return cmp.Compare(a.tag, b.tag)
 		}
-		touched[id] = true
+		return strings.Compare(a.surface, b.surface)
+	})
+	fTag, fSurf, fN := make([]int64, len(fs)), make([]string, len(fs)), make([]int64, len(fs))
+	for i, f := range fs {
+		fTag[i], fSurf[i], fN[i] = f.tag, f.surface, counts[f]
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO tag_forms (tag_id, surface, n)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+		ON CONFLICT (tag_id, surface) DO UPDATE SET n = tag_forms.n + excluded.n`, fTag, fSurf, fN); err != nil {
+		return fmt.Errorf("tag forms: %w", err)
+	}
+	if len(redisplay) == 0 {
+		return nil
+	}
+	// A tag shows in the form the archive writes most often; counting the
+	// form it already shows cannot change that.
+	if _, err := tx.Exec(ctx, `UPDATE tags SET display = (SELECT surface FROM tag_forms
+		WHERE tag_id = tags.id ORDER BY n DESC, surface LIMIT 1) WHERE id = ANY($1)`,
+		slices.Sorted(maps.Keys(redisplay))); err != nil {
+		return fmt.Errorf("tag displays: %w", err)
 	}
 	return nil
 }
