@@ -387,3 +387,49 @@ func TestRestoreReportsBadLinesByNumber(t *testing.T) {
 		}
 	}
 }
+
+// failingStories is a store whose story transactions fail from the
+// failAt-th on: a restore killed between saving a batch and writing its
+// stories.
+type failingStories struct {
+	marsad.Store
+	calls, failAt int
+}
+
+func (s *failingStories) StoryTx(ctx context.Context, fn func(marsad.StoryTx) error) error {
+	if s.calls++; s.calls >= s.failAt {
+		return errors.New("the disk is gone")
+	}
+	return s.Store.StoryTx(ctx, fn)
+}
+
+// TestInterruptedRestoreCompletes: a restore that stops after saving a
+// batch but before writing its stories leaves that work owed; running the
+// same import again completes it with the exported decisions, and the
+// store ends as the source.
+func TestInterruptedRestoreCompletes(t *testing.T) {
+	files := []string{testdata.Path(t, "saudinewsnet/articles.jsonl"), testdata.Path(t, "ant_multisource/articles.jsonl")}
+	dir := t.TempDir()
+	src := openSQLite(t, filepath.Join(dir, "src.db"))
+	if err := ingest.SampleInto(t.Context(), src, 300, files...); err != nil {
+		t.Fatal(err)
+	}
+	exported := export(t, src)
+	dst := openSQLite(t, filepath.Join(dir, "dst.db"))
+
+	a := app.New(&failingStories{Store: dst, failAt: 2}, analyzer.New(), nil)
+	_, err := importer.Run(t.Context(), importer.NewReader(bytes.NewReader(exported), "export.jsonl"), a.Pipeline(),
+		importer.Options{BatchSize: 200, Restore: a.NewRestorer()})
+	if err == nil || !strings.Contains(err.Error(), "the disk is gone") {
+		t.Fatalf("the failing restore: %v", err)
+	}
+	owed, err := dst.OwedCounts(t.Context())
+	if err != nil || owed["story"] == 0 || owed["story"] == len(snapshotOf(t, src).articles) {
+		t.Fatalf("after the failure, owed %v (%v): want some story work done and some owed", owed, err)
+	}
+	if res := restore(t, dst, exported); res.Unchanged == 0 {
+		t.Errorf("the second run found nothing stored: %+v", res)
+	}
+	compareSnapshots(t, "restored after a failure", snapshotOf(t, dst), snapshotOf(t, src))
+	sameBytes(t, "its export", export(t, dst), exported)
+}
