@@ -17,9 +17,11 @@ import (
 	"github.com/marsad/marsad/internal/tags/tagstage"
 )
 
-// archivedStages are the stages whose decisions an export carries, in the
+// archivedStages returns the stages whose decisions an export carries, in the
 // pipeline's order.
-var archivedStages = [...]string{dedupstage.StageName, story.StageName, tagstage.StageName}
+func archivedStages() []string {
+	return []string{dedupstage.StageName, story.StageName, tagstage.StageName}
+}
 
 // ExportOptions tune Export.
 type ExportOptions struct {
@@ -89,7 +91,7 @@ func (a *App) Export(ctx context.Context, w io.Writer, opt ExportOptions) (lines
 func (a *App) exportBatch(ctx context.Context, list []*marsad.Article, after int64, registered map[string]int) ([]*importer.Line, error) {
 	top := list[len(list)-1].ID
 	owed := map[int64][]string{}
-	for _, st := range archivedStages {
+	for _, st := range archivedStages() {
 		if _, ok := registered[st]; !ok {
 			// A stage this archive never ran owes every article.
 			for _, art := range list {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/marsad/marsad"
@@ -84,7 +85,7 @@ func (r *Restorer) Restore(ctx context.Context, batch []*importer.Entry) (pipeli
 		// The restored articles are owed to every stage from the moment
 		// they are saved, so a restore cut short leaves them to the
 		// pipeline, never undone and forgotten.
-		if err := store.RegisterStages(ctx, archivedStages[:]); err != nil {
+		if err := store.RegisterStages(ctx, archivedStages()); err != nil {
 			return pipeline.Result{}, err
 		}
 		r.registered = true
@@ -134,7 +135,7 @@ func (r *Restorer) Restore(ctx context.Context, batch []*importer.Entry) (pipeli
 		a := x.it.Article
 		in[i] = &marsad.ArticleInput{Article: a, KeepID: true,
 			Source:     &marsad.Source{Key: a.Source, Name: a.SourceName, Domain: marsad.DomainOf(a.URL)},
-			TitleTerms: joinTerms(x.it.TitleTerms), BodyTerms: joinTerms(x.it.BodyTerms)}
+			TitleTerms: strings.Join(x.it.TitleTerms, " "), BodyTerms: strings.Join(x.it.BodyTerms, " ")}
 	}
 	res.Timings = map[string]time.Duration{}
 	start := time.Now()
@@ -162,24 +163,11 @@ func (r *Restorer) Restore(ctx context.Context, batch []*importer.Entry) (pipeli
 	return res, nil
 }
 
-func joinTerms(t []string) string {
-	n := 0
-	for _, s := range t {
-		n += len(s) + 1
-	}
-	b := make([]byte, 0, n)
-	for i, s := range t {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = append(b, s...)
-	}
-	return string(b)
-}
-
+// unknownStage returns the first of names that is no stage an export
+// carries, "" when all are.
 func unknownStage(names []string) string {
 	for _, n := range names {
-		if !slices.Contains(archivedStages[:], n) {
+		if !slices.Contains(archivedStages(), n) {
 			return n
 		}
 	}
@@ -240,7 +228,7 @@ func (r *Restorer) restoreDecisions(ctx context.Context, list []*restoring, timi
 	}
 	owed := map[string]map[int64]bool{}
 	err := r.app.Store.StoryRead(ctx, func(tx marsad.StoryTx) error {
-		for _, st := range archivedStages {
+		for _, st := range archivedStages() {
 			o, err := tx.Owed(ctx, st, ids)
 			if err != nil {
 				return err
