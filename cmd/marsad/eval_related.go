@@ -27,7 +27,8 @@ more. p_at5: share of its first k similar entries in its gold story, k = min(5,
 other copy groups in that story); strict_p_at5 divides by 5 always. bad_lists:
 lists holding the article, a copy of it, one copy group twice, or an entry of
 the page's other list. The first line is the baseline (the more-like-this
-query's bm25 order, no re-ranking), the last the lists as marsad shows them.`,
+query's bm25 order, no re-ranking), the last the lists as marsad shows them,
+with the baseline's p_at5 of the same run at its end.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -71,16 +72,16 @@ query's bm25 order, no re-ranking), the last the lists as marsad shows them.`,
 			an := analyzer.New()
 			base := p
 			base.Plain = true
-			for _, run := range []struct {
-				name string
-				p    related.Params
-			}{{"baseline (bm25 more-like-this, no re-ranking)", base}, {"eval related", p}} {
-				s, err := eval.ScoreRelated(ctx, db, related.New(db, an.Terms, run.p), g, ids)
-				if err != nil {
-					return fmt.Errorf("eval related: %w", err)
-				}
-				eval.WriteRelated(w, run.name, s)
+			bs, err := eval.ScoreRelated(ctx, db, related.New(db, an.Terms, base), g, ids)
+			if err != nil {
+				return fmt.Errorf("eval related: baseline: %w", err)
 			}
+			eval.WriteRelated(w, "baseline (bm25 more-like-this, no re-ranking)", bs, nil)
+			s, err := eval.ScoreRelated(ctx, db, related.New(db, an.Terms, p), g, ids)
+			if err != nil {
+				return fmt.Errorf("eval related: %w", err)
+			}
+			eval.WriteRelated(w, "eval related", s, &bs)
 			return nil
 		},
 	}
@@ -95,5 +96,9 @@ query's bm25 order, no re-ranking), the last the lists as marsad shows them.`,
 	cmd.Flags().Float64Var(&p.MaxDFShare, "max-df", p.MaxDFShare, "leave terms in more than this share of articles out of the query")
 	cmd.Flags().IntVar(&p.BodyRunes, "body-runes", p.BodyRunes, "runes of each body the re-ranking compares (0: all)")
 	cmd.Flags().Float64Var(&p.CopyCosine, "copy-cosine", p.CopyCosine, "cosine at which two texts are one")
+	cmd.Flags().DurationVar(&p.Window, "window", p.Window, "search candidates published within this long of the article (0: all)")
+	cmd.Flags().Float64Var(&p.Lead, "lead", p.Lead, "weight of the leads' cosine")
+	cmd.Flags().IntVar(&p.LeadTerms, "lead-terms", p.LeadTerms, "body terms in a lead")
+	cmd.Flags().IntVar(&p.PerOutlet, "per-outlet", p.PerOutlet, "similar entries from one outlet at most")
 	return cmd
 }

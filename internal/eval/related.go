@@ -197,8 +197,13 @@ func ScoreRelated(ctx context.Context, db marsad.Store, f *related.Finder, gold 
 	return s, nil
 }
 
-// WriteRelated prints one line of scores, prefixed by name.
-func WriteRelated(w io.Writer, name string, s RelatedScores) {
-	fmt.Fprintf(w, "%s: p_at5=%.4f p_at5_all=%.4f bad_lists=%d read_also=%d read_also_other_story=%.4f lists=%d n=%d\n",
+// WriteRelated prints one line of scores, prefixed by name, ending with
+// the baseline's precision when base is not nil.
+func WriteRelated(w io.Writer, name string, s RelatedScores, base *RelatedScores) {
+	fmt.Fprintf(w, "%s: p_at5=%.4f p_at5_all=%.4f bad_lists=%d read_also=%d read_also_other_story=%.4f lists=%d n=%d",
 		name, s.PAt5, s.AllPAt5, s.BadLists, s.ReadAlso, s.ReadAlsoOther, s.Lists, s.N)
+	if base != nil {
+		fmt.Fprintf(w, " baseline_p_at5=%.4f baseline_p_at5_all=%.4f", base.PAt5, base.AllPAt5)
+	}
+	fmt.Fprintln(w)
 }

@@ -29,8 +29,8 @@ func TestRelatedFloors(t *testing.T) {
 		gold  string
 		floor float64
 	}{
-		{"story_gold/ant_2018-04-12_15.jsonl", 0.72}, // measured 0.739 (window only)
-		{"story_gold/ant_2018-05-03_06.jsonl", 0.80}, // measured 0.820
+		{"story_gold/ant_2018-04-12_15.jsonl", 0.75}, // measured 0.769 (window only)
+		{"story_gold/ant_2018-05-03_06.jsonl", 0.87}, // measured 0.888
 	} {
 		t.Run(filepath.Base(tc.gold), func(t *testing.T) {
 			ctx := context.Background()

@@ -4,8 +4,10 @@
 // It is a pure algorithm over the root package's interfaces: the article
 // in, two lists out. Its candidates come from a more-like-this query — the
 // article's heaviest TF-IDF terms ORed together — run by the store's
-// search (bm25, one hit per copy group); they are then re-ranked by the
-// cosine of whole-text TF-IDF vectors and by closeness in time. Nothing is
+// search (bm25, one hit per copy group) among the articles published within
+// a week of it; they are then re-ranked by the cosine of whole-text TF-IDF
+// vectors plus that of the leads (title and first sentences: what the event
+// is), and by closeness in time. Nothing is
 // stored: a list reflects the archive and the stories as they are when it
 // is asked for (see Cache for keeping recent answers).
 package related
@@ -34,8 +36,8 @@ type Entry struct {
 	// Copies is the number of other articles carrying the same text
 	// (republications), shown as one entry.
 	Copies int `json:"copies,omitempty"`
-	// Score is the ranking score: cosine × time factor (bm25 when the
-	// re-ranking is off).
+	// Score is the ranking score: (cosine + Lead × lead cosine) × time
+	// factor (bm25 when the re-ranking is off).
 	Score float64 `json:"score"`
 }
 
@@ -84,19 +86,37 @@ type Params struct {
 	// BodyRunes cuts the bodies the re-ranking compares at this many runes
 	// (0: whole bodies): the lead says what the article is about.
 	BodyRunes int
+	// Window limits the more-like-this query to articles published within
+	// this long of the article (0: the whole archive): with the time factor
+	// an article weeks away never ranks, so the query's candidates are
+	// spent on the article's own days.
+	Window time.Duration
+	// Lead adds this many times the cosine of the two leads (the title and
+	// the first LeadTerms terms of the body, title counted once) to the
+	// whole-text cosine: news writes the event in its first lines, and
+	// the rest of a text (background, quotes, other developments) is what
+	// articles of neighbouring events share.
+	Lead float64
+	// LeadTerms is the number of body terms a lead holds.
+	LeadTerms int
 	// Plain skips the re-ranking: candidates stay in bm25 order (the
 	// baseline `eval related` prints).
 	Plain bool
 }
 
-// DefaultParams returns the parameters chosen on the 12–15 April 2018
-// gold window and confirmed on 3–6 May (docs/PERFORMANCE.md).
+// DefaultParams returns the parameters chosen on one gold window and
+// confirmed on the other, both ways (docs/PERFORMANCE.md).
 func DefaultParams() Params {
 	return Params{
 		QueryTerms:  20,
 		Candidates:  40,
 		TitleWeight: 3,
-		HalfLife:    24 * time.Hour, // 12–15 April p@5: 12 h 0.686, 24 h 0.703 (read-also first: 24 h 0.582, 72 h 0.565)
+		// With the lead and the window (p@5 April, May): 24 h 0.741,
+		// 0.857; 48 h 0.754, 0.883; 72 h 0.753, 0.881 — the best on each.
+		HalfLife:    48 * time.Hour,
+		Window:      7 * 24 * time.Hour,
+		Lead:        1,
+		LeadTerms:   60,
 		CopyCosine:  0.9,
 		Similar:     10,
 		PerOutlet:   2,
@@ -129,11 +149,25 @@ type candidate struct {
 	score float64
 }
 
+// text is an article's analyzed title and body.
+type text struct{ title, body []string }
+
+// analyze returns the terms of an article's title and body, the body cut
+// at bodyRunes (0: whole).
+func (f *Finder) analyze(a *marsad.Article, bodyRunes int) text {
+	body := a.Body
+	if bodyRunes > 0 {
+		body = cut(body, bodyRunes)
+	}
+	return text{title: f.terms(a.Title), body: f.terms(body)}
+}
+
 // Find returns the lists of article a (a stored article: its copy group and
 // story are taken from it).
 func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
 	// The query is chosen from the whole text; the re-ranking may read less.
-	counts := f.counts(a.Title, a.Body, 0)
+	at := f.analyze(a, 0)
+	counts := f.counts(at)
 	keys := make([]string, 0, len(counts))
 	for t := range counts {
 		keys = append(keys, t)
@@ -152,7 +186,11 @@ func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
 		or.Children = append(or.Children, &marsad.QueryNode{Op: marsad.OpTerm, Terms: []string{t}})
 	}
 	// One more group than asked: the article's own group is among the hits.
-	hits, _, err := f.search.Search(ctx, marsad.SearchRequest{Expr: or, Limit: f.p.Candidates + 1})
+	req := marsad.SearchRequest{Expr: or, Limit: f.p.Candidates + 1}
+	if f.p.Window > 0 && !a.Published.IsZero() {
+		req.From, req.To = a.Published.Add(-f.p.Window), a.Published.Add(f.p.Window)
+	}
+	hits, _, err := f.search.Search(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("related %d: more-like-this: %w", a.ID, err)
 	}
@@ -166,23 +204,30 @@ func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
 	}
 	if !f.p.Plain {
 		if f.p.BodyRunes > 0 {
-			self = weigh(f.counts(a.Title, a.Body, f.p.BodyRunes), idf)
+			at = f.analyze(a, f.p.BodyRunes)
+			self = weigh(f.counts(at), idf)
 		}
-		if err := f.rerank(ctx, a, self, cands); err != nil {
+		if err := f.rerank(ctx, a, at, self, cands); err != nil {
 			return nil, fmt.Errorf("related %d: %w", a.ID, err)
 		}
 	}
 	return f.pick(a, cands), nil
 }
 
-// rerank scores every candidate by cosine × time factor, best first. A
-// candidate at CopyCosine or more is a copy of the article and dropped.
-func (f *Finder) rerank(ctx context.Context, a *marsad.Article, self vector, cands []*candidate) error {
+// rerank scores every candidate by (cosine + Lead × lead cosine) × time
+// factor, best first. A candidate at CopyCosine or more is a copy of the
+// article and dropped.
+func (f *Finder) rerank(ctx context.Context, a *marsad.Article, at text, self vector, cands []*candidate) error {
 	all := make([]map[string]int, len(cands))
+	leads := make([]map[string]int, len(cands))
 	var keys []string
 	seen := map[string]struct{}{}
 	for i, c := range cands {
-		all[i] = f.counts(c.hit.Article.Title, c.hit.Article.Body, f.p.BodyRunes)
+		ct := f.analyze(c.hit.Article, f.p.BodyRunes)
+		all[i] = f.counts(ct)
+		if f.p.Lead > 0 {
+			leads[i] = f.leadCounts(ct)
+		}
 		for t := range all[i] {
 			if _, ok := seen[t]; !ok {
 				seen[t] = struct{}{}
@@ -194,10 +239,17 @@ func (f *Finder) rerank(ctx context.Context, a *marsad.Article, self vector, can
 	if err != nil {
 		return err
 	}
+	var selfLead vector
+	if f.p.Lead > 0 {
+		selfLead = weigh(f.leadCounts(at), idf)
+	}
 	for i, c := range cands {
 		c.vec = weigh(all[i], idf)
 		c.cos = self.cosine(c.vec)
 		c.score = c.cos
+		if f.p.Lead > 0 {
+			c.score += f.p.Lead * selfLead.cosine(weigh(leads[i], idf))
+		}
 		if f.p.HalfLife > 0 {
 			dt := math.Abs(c.hit.Article.Published.Sub(a.Published).Hours())
 			c.score *= math.Exp2(-dt / f.p.HalfLife.Hours())
@@ -304,18 +356,28 @@ func (f *Finder) pick(a *marsad.Article, cands []*candidate) *Lists {
 }
 
 // counts returns the term counts of a text, title terms counted
-// TitleWeight times, the body cut at bodyRunes (0: whole).
-func (f *Finder) counts(title, body string, bodyRunes int) map[string]int {
-	if bodyRunes > 0 {
-		body = cut(body, bodyRunes)
-	}
-	m := map[string]int{}
+// TitleWeight times.
+func (f *Finder) counts(t text) map[string]int {
+	m := make(map[string]int, len(t.title)+len(t.body))
 	w := max(f.p.TitleWeight, 1)
-	for _, t := range f.terms(title) {
-		m[t] += w
+	for _, x := range t.title {
+		m[x] += w
 	}
-	for _, t := range f.terms(body) {
-		m[t]++
+	for _, x := range t.body {
+		m[x]++
+	}
+	return m
+}
+
+// leadCounts returns the term counts of a text's lead: its title, once,
+// and its first LeadTerms body terms.
+func (f *Finder) leadCounts(t text) map[string]int {
+	m := make(map[string]int, len(t.title)+f.p.LeadTerms)
+	for _, x := range t.title {
+		m[x]++
+	}
+	for _, x := range t.body[:min(len(t.body), f.p.LeadTerms)] {
+		m[x]++
 	}
 	return m
 }
