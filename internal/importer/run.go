@@ -58,7 +58,11 @@ func Run(ctx context.Context, rd *Reader, p *pipeline.Pipeline, opt Options) (pi
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan prepared, 1)
+	// Unbuffered: one batch is prepared (and waits, ready) while the one
+	// before it commits; a buffer would only hold a third batch in memory
+	// (its prepared tag candidates are ~150 KB an article) without making
+	// the serial commit path any faster.
+	batches := make(chan prepared)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
