@@ -2,6 +2,7 @@ package eval_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/marsad/marsad/internal/analyzer"
@@ -51,8 +52,8 @@ func TestStoriesFloor(t *testing.T) {
 		files [2]string
 		floor float64 // measured with the shipped weights: see docs/PERFORMANCE.md
 	}{
-		{"12-15 April", april, 0.825}, // 0.831 measured
-		{"3-6 May", may, 0.888},       // 0.895 measured
+		{"12-15 April", april, 0.825}, // 0.830 measured
+		{"3-6 May", may, 0.888},       // 0.897 measured
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			golds, all, win := goldWindow(t, tc.files)
@@ -100,8 +101,8 @@ func TestStoriesCrossWindow(t *testing.T) {
 		train, test int
 		floor       float64
 	}{
-		{1, 0, 0.83},  // fitted on May, scored on April: 0.839 measured
-		{0, 1, 0.885}, // 0.893 measured
+		{1, 0, 0.83},  // fitted on May, scored on April: 0.834 measured
+		{0, 1, 0.885}, // 0.891 measured
 	} {
 		train, test := windows[tc.train], windows[tc.test]
 		t.Run(train.Name+" to "+test.Name, func(t *testing.T) {
@@ -146,5 +147,44 @@ func TestStoriesIgnoreBatchSize(t *testing.T) {
 	}
 	if s := eval.ScoreClusters(parts[0], parts[1]); s.BF1 != 1 {
 		t.Errorf("batches of 1 and 500 differ: %s", s.Format())
+	}
+}
+
+// TestStoriesChaining clusters the whole ANT file (six weeks) with the
+// shipped model, in memory, and scores each labelled window inside that
+// run against the same window clustered alone: with the days before it in
+// memory (and counted into the document frequencies) a window may lose at
+// most 0.01 of mean B-cubed F1 (the bound). Measured: April
+// +0.007, May −0.006; with rare_shared, whose value drifts with the
+// archive's size, May lost 0.009 here (0.013 through the pipeline).
+func TestStoriesChaining(t *testing.T) {
+	an := analyzer.New()
+	var all []eval.NewsItem
+	var windows []*eval.StoryWindow
+	for _, files := range [][2]string{april, may} {
+		golds, items, _ := goldWindow(t, files)
+		all = items
+		w, err := eval.StoryWindows(items, golds, an.Terms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		windows = append(windows, w...)
+	}
+	p := story.DefaultParams()
+	got := eval.ClusterOnline(eval.StoryDocs(all, an.Terms), p, 100)
+	pred := make(map[string]string, len(all))
+	for i, it := range all {
+		pred[it.ID] = fmt.Sprint(got[i])
+	}
+	for _, w := range windows {
+		alone := w.Score(p)
+		whole := 0.0
+		for _, g := range w.Golds {
+			whole += eval.ScoreClusters(pred, g.Labels).BF1 / float64(len(w.Golds))
+		}
+		t.Logf("%s: mean B-cubed F1 %.4f alone, %.4f inside the whole file (%+.4f)", w.Name, alone, whole, whole-alone)
+		if whole < alone-0.01 {
+			t.Errorf("%s: mean B-cubed F1 %.4f inside the whole file, %.4f alone: lost more than 0.01", w.Name, whole, alone)
+		}
 	}
 }

@@ -170,6 +170,9 @@ func (m *Model) pairDoc(d *Doc, v Vector) *pairDoc {
 // articles carry.
 const rareDF = 3
 
+// rareShared is the index of "rare_shared" in featureNames.
+const rareShared = 9
+
 // pairFeatures fills x (len(featureNames)) with the features of the
 // article against story st, at the article's published time. With floor
 // > 0 it may stop early and return false when the model's probability
@@ -189,9 +192,14 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 		return Dot(v, st.Centroid) / n
 	}
 	// Shared rare terms: the article's terms few articles carry that the
-	// story's centroid holds.
+	// story's centroid holds. Not counted when the weights leave the
+	// feature out (eval.DefaultGrid says why): a merge over the centroid
+	// per candidate.
 	rare := 0
 	i, j := 0, 0
+	if w := m.p.Learned; w != nil && w.Coef[rareShared] == 0 {
+		i = len(pd.v)
+	}
 	for i < len(pd.v) && j < len(st.Centroid) {
 		switch ka, kb := pd.v[i].K, st.Centroid[j].K; {
 		case ka == kb:

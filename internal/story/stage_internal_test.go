@@ -74,3 +74,11 @@ func TestDocumentFrequenciesFollowAnotherWriterExactly(t *testing.T) {
 		t.Logf("%d documents counted of %d read", want.N(), len(raws))
 	}
 }
+
+// TestRareSharedIndex holds the index pairFeatures uses to skip counting
+// the shared rare terms to the feature's name.
+func TestRareSharedIndex(t *testing.T) {
+	if featureNames[rareShared] != "rare_shared" {
+		t.Fatalf("featureNames[%d] is %q, want rare_shared", rareShared, featureNames[rareShared])
+	}
+}
