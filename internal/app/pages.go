@@ -47,6 +47,13 @@ type RelatedSource interface {
 	Similar(ctx context.Context, articleID int64) ([]*marsad.Article, error)
 }
 
+// relatedReadiness is implemented by a RelatedSource that computes lists
+// in the background (internal/related's Source): Ready is false while an
+// article's lists are not known yet.
+type relatedReadiness interface {
+	Ready(articleID int64) bool
+}
+
 // Pages are the read-side use cases: what each page of the reader's web
 // (and a JSON API) shows, computed from the store. They hold no cache of
 // their own; the web layer caches whole pages per data version.

@@ -127,6 +127,9 @@ type ArticlePage struct {
 	// the article itself, its copies or one item twice.
 	ReadAlso []*marsad.Article
 	Similar  []*marsad.Article
+	// RelatedPending is true when the lists are still being computed:
+	// the page goes out without them and should not be kept long.
+	RelatedPending bool
 }
 
 // Article returns an article's page. ENOTFOUND when there is none.
@@ -204,6 +207,9 @@ func (p *Pages) Article(ctx context.Context, id int64) (*ArticlePage, error) {
 		// and "similar" does not repeat what "read also" shows.
 		out.ReadAlso = distinct(ra, group)
 		out.Similar = distinct(sim, group)
+		if r, ok := p.Related.(relatedReadiness); ok && !r.Ready(id) {
+			out.RelatedPending = true
+		}
 	}
 	return out, nil
 }

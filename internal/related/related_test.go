@@ -3,6 +3,7 @@ package related
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -262,5 +263,78 @@ func TestSourceDoesNotHoldThePageForASlowComputation(t *testing.T) {
 	}
 	if _, err := s.ReadAlso(ctx, 9); marsad.ErrorCode(err) != marsad.ENOTFOUND {
 		t.Errorf("ReadAlso of a missing article: %v, want ENOTFOUND", err)
+	}
+}
+
+// concurrentIndex records how many searches run at once.
+type concurrentIndex struct {
+	slowIndex
+	mu          sync.Mutex
+	running, hi int
+}
+
+func (x *concurrentIndex) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+	x.mu.Lock()
+	x.running++
+	x.hi = max(x.hi, x.running)
+	x.mu.Unlock()
+	defer func() {
+		x.mu.Lock()
+		x.running--
+		x.mu.Unlock()
+	}()
+	return x.slowIndex.Search(ctx, req)
+}
+
+// A burst of pages of articles whose lists are not cached computes on
+// at most the Source's workers at once, and starts nothing past
+// MaxPending: the pages go out without lists rather than queue the
+// whole archive.
+func TestSourceBoundsItsComputations(t *testing.T) {
+	var arts []*marsad.Article
+	for i := range 40 {
+		arts = append(arts, art(int64(i+1), int64(i%3+1), int64(i/4+1), 0, i, "قمة الرياض العرب بيان"))
+	}
+	x := &concurrentIndex{slowIndex: slowIndex{fakeIndex{arts}, make(chan struct{})}}
+	s := NewSource(x, NewCache(New(x, strings.Fields, DefaultParams()), 100, time.Minute))
+	s.Wait = time.Millisecond
+	s.MaxPending = 10
+	ctx := context.Background()
+	for i := range arts {
+		if sim, err := s.Similar(ctx, arts[i].ID); err != nil || len(sim) != 0 {
+			t.Fatalf("article %d while computing: %v, %v; want no list at once", arts[i].ID, sim, err)
+		}
+	}
+	s.mu.Lock()
+	pending := len(s.inflight)
+	s.mu.Unlock()
+	if pending != 10 {
+		t.Errorf("%d computations pending, want MaxPending = 10", pending)
+	}
+	close(x.release)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		pending = len(s.inflight)
+		s.mu.Unlock()
+		if pending == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	x.mu.Lock()
+	hi := x.hi
+	x.mu.Unlock()
+	if workers := cap(s.sem); hi > workers {
+		t.Errorf("%d searches ran at once, want at most %d (the workers)", hi, workers)
+	}
+	cached := 0
+	for _, a := range arts {
+		if s.cache.get(a.ID) != nil {
+			cached++
+		}
+	}
+	if cached != 10 {
+		t.Errorf("%d lists computed, want the 10 started", cached)
 	}
 }

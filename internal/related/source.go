@@ -2,6 +2,7 @@ package related
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 
@@ -20,7 +21,16 @@ type Source struct {
 	Wait time.Duration
 	// Budget bounds a background computation.
 	Budget time.Duration
+	// MaxPending bounds the computations started and not finished: past
+	// it a page goes out without lists and starts nothing (a later view
+	// asks again), so a crawler walking the archive queues no more than
+	// this many articles.
+	MaxPending int
 
+	// sem holds one token per computation running: a computation is tens
+	// of milliseconds of CPU, and run unbounded a burst of new pages
+	// starves every other request of the machine's cores.
+	sem      chan struct{}
 	mu       sync.Mutex
 	inflight map[int64]chan struct{}
 }
@@ -32,9 +42,11 @@ type ArticleFinder interface {
 }
 
 // NewSource returns a Source reading articles from s and lists through c,
-// waiting at most 50 ms.
+// waiting at most 50 ms, computing on at most half the cores at once and
+// keeping at most 64 computations pending.
 func NewSource(s ArticleFinder, c *Cache) *Source {
 	return &Source{articles: s, cache: c, Wait: 50 * time.Millisecond, Budget: 10 * time.Second,
+		MaxPending: 64, sem: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
 		inflight: map[int64]chan struct{}{}}
 }
 
@@ -72,6 +84,10 @@ func (s *Source) lists(ctx context.Context, id int64) (*Lists, error) {
 	s.mu.Lock()
 	done, ok := s.inflight[id]
 	if !ok {
+		if len(s.inflight) >= s.MaxPending {
+			s.mu.Unlock()
+			return nil, nil
+		}
 		done = make(chan struct{})
 		s.inflight[id] = done
 		go func() {
@@ -79,7 +95,12 @@ func (s *Source) lists(ctx context.Context, id int64) (*Lists, error) {
 			// cache, and a reader who left does not cancel it.
 			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Budget)
 			defer cancel()
-			_, _ = s.cache.Lists(bctx, a) // an error leaves the cache empty: asked again next time
+			select {
+			case s.sem <- struct{}{}:
+				_, _ = s.cache.Lists(bctx, a) // an error leaves the cache empty: asked again next time
+				<-s.sem
+			case <-bctx.Done():
+			}
 			s.mu.Lock()
 			delete(s.inflight, id)
 			s.mu.Unlock()
@@ -98,6 +119,10 @@ func (s *Source) lists(ctx context.Context, id int64) (*Lists, error) {
 		return nil, ctx.Err()
 	}
 }
+
+// Ready reports whether article id's lists are known (cached): a page
+// rendered while they are still being computed is kept only briefly.
+func (s *Source) Ready(id int64) bool { return s.cache.get(id) != nil }
 
 // articlesOf turns entries into the articles a page links to (no body).
 func articlesOf(es []Entry) []*marsad.Article {

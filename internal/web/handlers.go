@@ -126,7 +126,7 @@ func (s *Server) article(r *http.Request) (*view, error) {
 		desc = a.Article.Body
 	}
 	return &view{name: "article.html", status: http.StatusOK, title: balanceBidi(a.Article.Title) + " — " + balanceBidi(a.Article.SourceName),
-		path: "/articles/" + itoa64(id), desc: describe(desc), data: a}, nil
+		path: "/articles/" + itoa64(id), desc: describe(desc), data: a, partial: a.RelatedPending}, nil
 }
 
 type tagData struct {

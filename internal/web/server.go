@@ -240,6 +240,9 @@ func (s *Server) dataVersion(ctx context.Context) (int64, error) { return s.ver.
 const (
 	archiveAge      = 8 * 24 * time.Hour
 	archiveCacheAge = 10 * time.Minute
+	// partialCacheAge is how long a page missing a part still being
+	// computed is kept.
+	partialCacheAge = 10 * time.Second
 )
 
 // statusAt returns the store's status for the notice, computed once per
@@ -270,8 +273,12 @@ type view struct {
 	// clock marks a page that shows times of polls (sources): it ages
 	// with the clock even when the archive's articles are old.
 	clock bool
-	query string // the search box's text
-	data  any
+	// partial marks a page rendered while some of it was still being
+	// computed (an article's related lists): kept partialCacheAge, so
+	// that a later view shows it whole.
+	partial bool
+	query   string // the search box's text
+	data    any
 }
 
 // layout is the data every template gets.
@@ -336,7 +343,9 @@ func (s *Server) render(r *http.Request, f format, v *view, version int64) *resp
 	err := t.ExecuteTemplate(&buf, v.name, lay)
 	if err == nil {
 		resp := newResponse(v.status, "text/html; charset=utf-8", buf.Bytes(), version, s.opt.Now())
-		if st := s.statusAt(r.Context(), version); st != nil && !v.clock && lay.Notice == nil &&
+		if v.partial {
+			resp.maxAge = partialCacheAge
+		} else if st := s.statusAt(r.Context(), version); st != nil && !v.clock && lay.Notice == nil &&
 			s.opt.Now().Sub(st.Newest) > archiveAge {
 			// Nothing on the page is recent enough to be shown as "منذ …":
 			// it changes only with the data.
