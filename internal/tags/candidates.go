@@ -67,7 +67,8 @@ type Prepared struct {
 // verbParticle reports the words after which a verb, not a noun, follows.
 func verbParticle(norm string) bool {
 	switch norm {
-	case "لم", "لن", "قد", "سوف", "الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي", "وقد", "فقد", "ولم", "ولن":
+	case "لم", "لن", "قد", "سوف", "الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي", "وقد", "فقد", "ولم", "ولن",
+		"فلم", "فلن", "وسوف", "فسوف", "لقد", "ولقد", "فلقد", "كي", "لكي", "ولكي", "والذي", "والتي", "والذين":
 		return true
 	}
 	return false

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // scored is a candidate with its score.
@@ -33,7 +34,7 @@ type feat struct {
 	tf, first, spread float64
 	idf, coh, edge    float64
 	title             bool
-	verb              bool // starts or ends with a word the archive writes as a verb
+	verb              bool // holds a word the archive writes as a verb
 	n                 int
 }
 
@@ -88,9 +89,122 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 			f.redundant(s.c, takenTerms) {
 			continue
 		}
+		surface := f.surface(s.c)
+		if x.possessed(f, surface) || x.verbForm(f, surface) {
+			continue
+		}
 		taken[s.c.key] = true
 		takenTerms = append(takenTerms, s.c.terms)
-		out = append(out, Tag{Key: s.c.key, Surface: f.surface(s.c), Score: s.score})
+		out = append(out, Tag{Key: s.c.key, Surface: surface, Score: s.score})
+	}
+	return out
+}
+
+// pronounEndings are the attached pronouns (his, her, their, your) longest
+// first; the first person ي is left out, being also the nisba ending.
+var pronounEndings = []string{"هما", "كما", "هم", "هن", "ها", "كم", "كن", "ه", "ك"}
+
+// possessed reports whether a word of the display form carries an attached
+// pronoun — تغريداته, غدرهم, زوجته, لإرضائها: "his tweets" is no topic a
+// reader follows, and the same word without it is. A word is taken to
+// carry one when the analyzer reads its ending as a pronoun (its term is
+// that of the word without it) and the archive writes the word without it
+// on its own, at least a quarter as often as with it (شبه, whose ه is a root
+// letter, is written far more often than شب). Without an archive, nothing
+// is possessed.
+func (x *Extractor) possessed(f *Features, surface string) bool {
+	if f.st == nil || f.st.Docs() < followArchive {
+		return false
+	}
+	for _, w := range strings.Fields(surface) {
+		for _, end := range pronounEndings {
+			base, ok := strings.CutSuffix(w, end)
+			if !ok || utf8.RuneCountInString(base) < 3 {
+				continue
+			}
+			term := x.an.Term(w)
+			if term == "" {
+				break
+			}
+			n := f.st.DF(AttestKey(x.an.Normalize(w)))
+			for _, b := range baseForms(base) {
+				nb := x.an.Normalize(b)
+				if connector(nb) || x.an.Term(b) != term {
+					continue
+				}
+				if d := f.st.DF(AttestKey(nb)); d >= 2 && 4*d >= n {
+					return true
+				}
+			}
+			break
+		}
+	}
+	return false
+}
+
+// verbForm reports whether a word of the display form is a verb by the
+// archive's evidence on its conjugations, which a noun does not have: a
+// past tense with the feminine ت (نشبت, أصابت) whose masculine (نشب,
+// أصاب) the archive writes, and an imperfect (تحيي, يسمى) written with
+// three of the four person prefixes, its own among them (يحيي, تحيي,
+// نحيي, أحيي: إيران and نيران are two, تيران is not written). A word the
+// archive writes with the article is a noun whatever its shape (الوقت:
+// وقت is no past of وق), and a stem ending in a weak letter (بيروت, بيرو)
+// is left alone. The particles of Features.verbal catch what follows لم, قد, الذي;
+// this catches the verbs that open a clause, the commonest in news.
+func (x *Extractor) verbForm(f *Features, surface string) bool {
+	if f.st == nil {
+		return false
+	}
+	least := 1 // a small archive attests little: once is evidence
+	if f.st.Docs() >= followArchive {
+		least = 2
+	}
+	attested := func(nm string) bool { return f.st.DF(AttestKey(nm)) >= least }
+	definite := func(nm string) bool { return f.st.DF(AttestKey("ال"+nm)) > 0 }
+	for _, w := range strings.Fields(surface) {
+		nm := x.an.Normalize(w)
+		if utf8.RuneCountInString(nm) < 4 || strings.HasPrefix(nm, "ال") || definite(nm) {
+			continue
+		}
+		if base, ok := strings.CutSuffix(nm, "ت"); ok {
+			last, _ := utf8.DecodeLastRuneInString(base)
+			if last != 'ا' && last != 'و' && last != 'ي' && attested(base) && !definite(base) {
+				return true
+			}
+		}
+		first, size := utf8.DecodeRuneInString(nm)
+		if first != 'ي' && first != 'ت' && first != 'ن' && first != 'ا' {
+			continue
+		}
+		rest, forms := nm[size:], 0
+		if definite(rest) {
+			continue
+		}
+		for _, p := range []string{"ي", "ت", "ن", "ا"} {
+			if form := p + rest; form == nm || attested(form) {
+				forms++
+			}
+		}
+		if forms >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// baseForms returns the spellings a word has without its pronoun: a ta
+// before the pronoun is a ta marbuta on its own (زوجته → زوجة), a hamza on a
+// seat sits on the line (إرضائها → إرضاء).
+func baseForms(base string) []string {
+	out := []string{base}
+	switch {
+	case strings.HasSuffix(base, "ت"):
+		out = append(out, strings.TrimSuffix(base, "ت")+"ة")
+	case strings.HasSuffix(base, "ئ"), strings.HasSuffix(base, "ؤ"):
+		r, size := utf8.DecodeLastRuneInString(base)
+		_ = r
+		out = append(out, base[:len(base)-size]+"ء")
 	}
 	return out
 }
@@ -164,10 +278,11 @@ func contains(seq, sub []string) bool {
 
 // surface is the candidate's display form: its most written one, with a
 // clitic the document kept on its first word cut when the archive writes
-// the word without it.
+// the word without it, bare or with the article (وحشيش → حشيش: the archive
+// writes الحشيش).
 func (f *Features) surface(c *cand) string {
 	s := c.surface()
-	if ct, ok := c.cuts[s]; ok && f.st != nil && f.st.DF(AttestKey(ct.norm)) >= 1 {
+	if ct, ok := c.cuts[s]; ok && f.st != nil && (f.st.DF(AttestKey(ct.norm)) >= 1 || f.st.DF(AttestKey("ال"+ct.norm)) >= 1) {
 		return ct.surface
 	}
 	return s
@@ -241,6 +356,7 @@ func (x *Extractor) Features(p *Prepared, st Stats) *Features {
 		return v
 	}
 	f := &Features{p: p, st: st, cands: cands, feats: make([]feat, len(cands))}
+	verbs := make(map[string]bool, 2*len(cands))
 	for i, c := range cands {
 		ft := feat{tf: float64(c.tf), first: float64(c.first), spread: float64(c.sents) / float64(p.sents),
 			idf: 1, coh: 1, title: c.title, n: c.n}
@@ -276,7 +392,16 @@ func (x *Extractor) Features(p *Prepared, st Stats) *Features {
 			endRate = (endRate + (df(EndKey(last))+1)/(df(last)+2)) / 2
 		}
 		ft.edge = startRate * endRate
-		ft.verb = f.verbal(first) || f.verbal(last)
+		// A verb anywhere makes a clause, not a name ("الأرض يسمى الجانب
+		// البعيد"); candidates share words, so each word is judged once.
+		for _, t := range c.terms {
+			v, ok := verbs[t]
+			if !ok {
+				v = f.verbal(t)
+				verbs[t] = v
+			}
+			ft.verb = ft.verb || v
+		}
 		f.feats[i] = ft
 	}
 	return f
@@ -300,7 +425,7 @@ func (f *Features) followable(c *cand) bool {
 // the archive's documents holding it (nouns and names: almost never; يحاول
 // 12 %, تشهد 41 %, أعلن 10 % on ant_multisource).
 func (f *Features) verbal(term string) bool {
-	if f.st == nil {
+	if f.st == nil || f.p.verbal[term] {
 		return f.p.verbal[term]
 	}
 	v, n := f.st.DF(VerbKey(term)), f.st.DF(term)

@@ -139,7 +139,8 @@ func BenchmarkPrepare(b *testing.B) {
 // no key twice, no Persian letter, no word the analyzer drops as a
 // stopword, no clitic kept where the article writes the word without it,
 // every tag's words in the article, every single-word tag written on its
-// own somewhere in it. (docs/TAGS.md lists what they are.)
+// own somewhere in it. With -v it prints each title and its tags, the list
+// docs/TAGS.md reads.
 func TestRealArticles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("counts a whole archive")
@@ -162,6 +163,11 @@ func TestRealArticles(t *testing.T) {
 	}
 	for _, d := range sample {
 		got := x.Extract(d, c)
+		var shown []string
+		for _, tg := range got {
+			shown = append(shown, tg.Surface)
+		}
+		t.Logf("%s → %s", d.Title, strings.Join(shown, " · "))
 		text := d.Title + "\n" + d.Body
 		terms := " " + strings.Join(an.Terms(text), " ") + " "
 		norms := map[string]bool{}
