@@ -46,6 +46,21 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 	ranked := f.score(pr)
 	var out []Tag
 	taken := map[string]bool{}
+	// Each word of the display forms is judged once: candidates share them.
+	judged := map[string]bool{}
+	wordsOK := func(surface string) bool {
+		for _, w := range strings.Fields(surface) {
+			ok, seen := judged[w]
+			if !seen {
+				ok = x.tagWord(f, w)
+				judged[w] = ok
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
 	var takenTerms [][]string
 	// Publisher tags first, in their order, one per key; a publisher tag
 	// the text also finds takes the text's most common form only if the
@@ -90,7 +105,7 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 			continue
 		}
 		surface := f.surface(s.c)
-		if x.possessed(f, surface) || x.verbForm(f, surface) {
+		if !wordsOK(surface) {
 			continue
 		}
 		taken[s.c.key] = true
@@ -104,45 +119,58 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 // first; the first person ي is left out, being also the nisba ending.
 var pronounEndings = []string{"هما", "كما", "هم", "هن", "ها", "كم", "كن", "ه", "ك"}
 
-// possessed reports whether a word of the display form carries an attached
-// pronoun — تغريداته, غدرهم, زوجته, لإرضائها: "his tweets" is no topic a
+// tagWord reports whether a word of a display form may be in a tag: it
+// carries no attached pronoun, is no verb and no indefinite accusative by the
+// archive's evidence. Without an archive of followArchive documents every
+// word may (a small archive's counts are no evidence), except that verbs are
+// judged on any archive.
+func (x *Extractor) tagWord(f *Features, w string) bool {
+	if f.st == nil {
+		return true
+	}
+	nm := x.an.Normalize(w)
+	if x.verbForm(f, nm) {
+		return false
+	}
+	if f.st.Docs() < followArchive {
+		return true
+	}
+	return !x.possessed(f, w, nm) && !x.accusative(f, nm)
+}
+
+// possessed reports whether a display word w (normalized nm) carries an
+// attached pronoun — تغريداته, غدرهم, زوجته, لإرضائها: "his tweets" is no topic a
 // reader follows, and the same word without it is. A word is taken to
 // carry one when the analyzer reads its ending as a pronoun (its term is
 // that of the word without it) and the archive writes the word without it
 // on its own, at least a quarter as often as with it (شبه, whose ه is a root
-// letter, is written far more often than شب). Without an archive, nothing
-// is possessed.
-func (x *Extractor) possessed(f *Features, surface string) bool {
-	if f.st == nil || f.st.Docs() < followArchive {
-		return false
-	}
-	for _, w := range strings.Fields(surface) {
-		for _, end := range pronounEndings {
-			base, ok := strings.CutSuffix(w, end)
-			if !ok || utf8.RuneCountInString(base) < 3 {
+// letter, is written far more often than شب).
+func (x *Extractor) possessed(f *Features, w, nm string) bool {
+	for _, end := range pronounEndings {
+		base, ok := strings.CutSuffix(w, end)
+		if !ok || utf8.RuneCountInString(base) < 3 {
+			continue
+		}
+		term := x.an.Term(w)
+		if term == "" {
+			return false
+		}
+		n := f.st.DF(AttestKey(nm))
+		for _, b := range baseForms(base) {
+			nb := x.an.Normalize(b)
+			if connector(nb) || x.an.Term(b) != term {
 				continue
 			}
-			term := x.an.Term(w)
-			if term == "" {
-				break
+			if d := f.st.DF(AttestKey(nb)); d >= 2 && 4*d >= n {
+				return true
 			}
-			n := f.st.DF(AttestKey(x.an.Normalize(w)))
-			for _, b := range baseForms(base) {
-				nb := x.an.Normalize(b)
-				if connector(nb) || x.an.Term(b) != term {
-					continue
-				}
-				if d := f.st.DF(AttestKey(nb)); d >= 2 && 4*d >= n {
-					return true
-				}
-			}
-			break
 		}
+		return false
 	}
 	return false
 }
 
-// verbForm reports whether a word of the display form is a verb by the
+// verbForm reports whether a normalized word is a verb by the
 // archive's evidence on its conjugations, which a noun does not have: a
 // past tense with the feminine ت (نشبت, أصابت) whose masculine (نشب,
 // أصاب) the archive writes, and an imperfect (تحيي, يسمى) written with
@@ -152,45 +180,51 @@ func (x *Extractor) possessed(f *Features, surface string) bool {
 // وقت is no past of وق), and a stem ending in a weak letter (بيروت, بيرو)
 // is left alone. The particles of Features.verbal catch what follows لم, قد, الذي;
 // this catches the verbs that open a clause, the commonest in news.
-func (x *Extractor) verbForm(f *Features, surface string) bool {
-	if f.st == nil {
-		return false
-	}
+func (x *Extractor) verbForm(f *Features, nm string) bool {
 	least := 1 // a small archive attests little: once is evidence
 	if f.st.Docs() >= followArchive {
 		least = 2
 	}
 	attested := func(nm string) bool { return f.st.DF(AttestKey(nm)) >= least }
 	definite := func(nm string) bool { return f.st.DF(AttestKey("ال"+nm)) > 0 }
-	for _, w := range strings.Fields(surface) {
-		nm := x.an.Normalize(w)
-		if utf8.RuneCountInString(nm) < 4 || strings.HasPrefix(nm, "ال") || definite(nm) {
-			continue
-		}
-		if base, ok := strings.CutSuffix(nm, "ت"); ok {
-			last, _ := utf8.DecodeLastRuneInString(base)
-			if last != 'ا' && last != 'و' && last != 'ي' && attested(base) && !definite(base) {
-				return true
-			}
-		}
-		first, size := utf8.DecodeRuneInString(nm)
-		if first != 'ي' && first != 'ت' && first != 'ن' && first != 'ا' {
-			continue
-		}
-		rest, forms := nm[size:], 0
-		if definite(rest) {
-			continue
-		}
-		for _, p := range []string{"ي", "ت", "ن", "ا"} {
-			if form := p + rest; form == nm || attested(form) {
-				forms++
-			}
-		}
-		if forms >= 3 {
+	if utf8.RuneCountInString(nm) < 4 || strings.HasPrefix(nm, "ال") || definite(nm) {
+		return false
+	}
+	if base, ok := strings.CutSuffix(nm, "ت"); ok {
+		last, _ := utf8.DecodeLastRuneInString(base)
+		if last != 'ا' && last != 'و' && last != 'ي' && attested(base) && !definite(base) {
 			return true
 		}
 	}
-	return false
+	first, size := utf8.DecodeRuneInString(nm)
+	if first != 'ي' && first != 'ت' && first != 'ن' && first != 'ا' {
+		return false
+	}
+	rest, forms := nm[size:], 0
+	if definite(rest) {
+		return false
+	}
+	for _, p := range []string{"ي", "ت", "ن", "ا"} {
+		if form := p + rest; form == nm || attested(form) {
+			forms++
+		}
+	}
+	return forms >= 3
+}
+
+// accusative reports whether a normalized word is a noun in the
+// indefinite accusative, its tanween written as a final alef (هدفا, حفلا,
+// مسلحا, تماما): an object or an adverb, never part of a name, and the tag
+// is the word in its own form. The archive vouches for it: it writes the
+// word without the alef, bare and with the article (هدف, الهدف), and never
+// the word itself with the article. A stem ending in ي is left alone
+// (روسيا is no accusative of روسي).
+func (x *Extractor) accusative(f *Features, nm string) bool {
+	base, ok := strings.CutSuffix(nm, "ا")
+	if !ok || utf8.RuneCountInString(base) < 3 || strings.HasSuffix(base, "ي") || strings.HasPrefix(nm, "ال") {
+		return false
+	}
+	return f.st.DF(AttestKey(base)) >= 2 && f.st.DF(AttestKey("ال"+base)) >= 2 && f.st.DF(AttestKey("ال"+nm)) == 0
 }
 
 // baseForms returns the spellings a word has without its pronoun: a ta
@@ -202,8 +236,7 @@ func baseForms(base string) []string {
 	case strings.HasSuffix(base, "ت"):
 		out = append(out, strings.TrimSuffix(base, "ت")+"ة")
 	case strings.HasSuffix(base, "ئ"), strings.HasSuffix(base, "ؤ"):
-		r, size := utf8.DecodeLastRuneInString(base)
-		_ = r
+		_, size := utf8.DecodeLastRuneInString(base)
 		out = append(out, base[:len(base)-size]+"ء")
 	}
 	return out
@@ -282,7 +315,7 @@ func contains(seq, sub []string) bool {
 // writes الحشيش).
 func (f *Features) surface(c *cand) string {
 	s := c.surface()
-	if ct, ok := c.cuts[s]; ok && f.st != nil && (f.st.DF(AttestKey(ct.norm)) >= 1 || f.st.DF(AttestKey("ال"+ct.norm)) >= 1) {
+	if ct, ok := c.cuts[s]; ok && f.st != nil && (f.st.DF(AttestKey(ct.norm)) >= 2 || f.st.DF(AttestKey("ال"+ct.norm)) >= 2) {
 		return ct.surface
 	}
 	return s
