@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -234,11 +235,11 @@ func wantErr(target error) func(*Response, error) error {
 
 func TestRobotsRules(t *testing.T) {
 	body := []byte("User-agent: *\nDisallow: /private\nAllow: /private/ok\nDisallow: /*.pdf$\n\nUser-agent: marsad\nDisallow: /nomarsad\n")
-	rules, _ := parseRobots(body, "marsad")
+	rules := parseRobots(body, "marsad")
 	if robotsAllow(rules, "/nomarsad/x") || !robotsAllow(rules, "/private") {
 		t.Errorf("the marsad group must replace the * group: %+v", rules)
 	}
-	star, _ := parseRobots(body, "otherbot")
+	star := parseRobots(body, "otherbot")
 	tests := []struct {
 		path string
 		want bool
@@ -342,5 +343,38 @@ func TestRobotsUnreadableIsRetriedSoon(t *testing.T) {
 	c.rmu.Unlock()
 	if left := time.Until(e.expires); left > robotsRetry || left <= 0 {
 		t.Errorf("an unreadable robots.txt stands for %s, want at most %s", left, robotsRetry)
+	}
+}
+
+// TestRobotsStatus: a robots.txt behind 401 or 403 forbids everything; a
+// missing one (404) allows everything; a Crawl-delay is kept.
+func TestRobotsStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+		want   bool
+		delay  time.Duration
+	}{
+		{http.StatusForbidden, "", false, 0},
+		{http.StatusUnauthorized, "", false, 0},
+		{http.StatusNotFound, "", true, 0},
+		{http.StatusOK, "User-agent: *\nCrawl-delay: 3\nDisallow: /x\n", false, 3 * time.Second},
+		{http.StatusOK, "User-agent: *\nCrawl-delay: 3\nDisallow: /y\n", true, 3 * time.Second},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/robots.txt" {
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}
+		}))
+		c := testClient()
+		ok, err := c.Allowed(context.Background(), srv.URL+"/x")
+		c.rmu.Lock()
+		e := c.entries[srv.URL]
+		c.rmu.Unlock()
+		srv.Close()
+		if err != nil || ok != tc.want || e.delay != tc.delay {
+			t.Errorf("status %d %q: Allowed=%v,%v delay %s; want %v, %s", tc.status, tc.body, ok, err, e.delay, tc.want, tc.delay)
+		}
 	}
 }
