@@ -34,7 +34,6 @@ type feat struct {
 	tf, first, spread float64
 	idf, coh, edge    float64
 	title             bool
-	verb              bool // holds a word the archive writes as a verb
 	n                 int
 }
 
@@ -46,7 +45,23 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 	ranked := f.score(pr)
 	var out []Tag
 	taken := map[string]bool{}
-	// Each word of the display forms is judged once: candidates share them.
+	// A verb anywhere makes a clause, not a name ("الأرض يسمى الجانب
+	// البعيد"). Words are judged only for the candidates considered, and
+	// once each: candidates share them.
+	verbs := map[string]bool{}
+	hasVerb := func(terms []string) bool {
+		for _, t := range terms {
+			v, seen := verbs[t]
+			if !seen {
+				v = f.verbal(t)
+				verbs[t] = v
+			}
+			if v {
+				return true
+			}
+		}
+		return false
+	}
 	judged := map[string]bool{}
 	wordsOK := func(surface string) bool {
 		for _, w := range strings.Fields(surface) {
@@ -100,8 +115,8 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		// A single word this article never writes on its own (always
 		// inside a longer run: "القبيحة" of "الحقيقة القبيحة") is no tag
 		// of its own here.
-		if taken[s.c.key] || f.feats[s.i].verb || !f.followable(s.c) || (s.c.n == 1 && s.c.alone == 0) ||
-			f.redundant(s.c, takenTerms) {
+		if taken[s.c.key] || !f.followable(s.c) || (s.c.n == 1 && s.c.alone == 0) ||
+			hasVerb(s.c.terms) || f.redundant(s.c, takenTerms) {
 			continue
 		}
 		surface := f.surface(s.c)
@@ -125,7 +140,9 @@ var pronounEndings = []string{"هما", "كما", "هم", "هن", "ها", "كم"
 // word may (a small archive's counts are no evidence), except that verbs are
 // judged on any archive.
 func (x *Extractor) tagWord(f *Features, w string) bool {
-	if f.st == nil {
+	// A word with the article or of three letters or less is none of
+	// these: the common case costs no normalization.
+	if f.st == nil || strings.HasPrefix(w, "ال") || utf8.RuneCountInString(w) < 4 {
 		return true
 	}
 	nm := x.an.Normalize(w)
@@ -389,7 +406,6 @@ func (x *Extractor) Features(p *Prepared, st Stats) *Features {
 		return v
 	}
 	f := &Features{p: p, st: st, cands: cands, feats: make([]feat, len(cands))}
-	verbs := make(map[string]bool, 2*len(cands))
 	for i, c := range cands {
 		ft := feat{tf: float64(c.tf), first: float64(c.first), spread: float64(c.sents) / float64(p.sents),
 			idf: 1, coh: 1, title: c.title, n: c.n}
@@ -425,16 +441,6 @@ func (x *Extractor) Features(p *Prepared, st Stats) *Features {
 			endRate = (endRate + (df(EndKey(last))+1)/(df(last)+2)) / 2
 		}
 		ft.edge = startRate * endRate
-		// A verb anywhere makes a clause, not a name ("الأرض يسمى الجانب
-		// البعيد"); candidates share words, so each word is judged once.
-		for _, t := range c.terms {
-			v, ok := verbs[t]
-			if !ok {
-				v = f.verbal(t)
-				verbs[t] = v
-			}
-			ft.verb = ft.verb || v
-		}
 		f.feats[i] = ft
 	}
 	return f
