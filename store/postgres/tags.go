@@ -1,18 +1,17 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/store/internal/tagbatch"
 )
 
 // SaveTags implements marsad.TagStore.
@@ -115,12 +114,7 @@ func saveTagRows(ctx context.Context, tx pgx.Tx, batch []marsad.ArticleTags) err
 	if err := r.Err(); err != nil {
 		return fmt.Errorf("tag ids: %w", err)
 	}
-	type form struct {
-		tag     int64
-		surface string
-	}
-	counts := map[form]int64{}
-	redisplay := map[int64]bool{}
+	tally := tagbatch.New()
 	var aID, tID, rank []int64
 	var score []float64
 	var pub []bool
@@ -133,10 +127,7 @@ func saveTagRows(ctx context.Context, tx pgx.Tx, batch []marsad.ArticleTags) err
 			}
 			aID, tID, rank = append(aID, b.ArticleID), append(tID, x.id), append(rank, int64(i))
 			score, pub, surf = append(score, t.Score), append(pub, t.Publisher), append(surf, t.Surface)
-			counts[form{x.id, t.Surface}]++
-			if t.Surface != x.display {
-				redisplay[x.id] = true
-			}
+			tally.Add(x.id, x.display, t.Surface)
 		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id, rank, score, publisher, surface, published)
@@ -146,29 +137,24 @@ func saveTagRows(ctx context.Context, tx pgx.Tx, batch []marsad.ArticleTags) err
 		ON CONFLICT DO NOTHING`, aID, tID, rank, score, pub, surf); err != nil {
 		return fmt.Errorf("article tags: %w", err)
 	}
-	fs := slices.SortedFunc(maps.Keys(counts), func(a, b form) int {
-		if a.tag != b.tag {
-			return cmp.Compare(a.tag, b.tag)
-		}
-		return strings.Compare(a.surface, b.surface)
-	})
-	fTag, fSurf, fN := make([]int64, len(fs)), make([]string, len(fs)), make([]int64, len(fs))
-	for i, f := range fs {
-		fTag[i], fSurf[i], fN[i] = f.tag, f.surface, counts[f]
+	counted, fN := tally.Forms()
+	fTag, fSurf := make([]int64, len(counted)), make([]string, len(counted))
+	for i, f := range counted {
+		fTag[i], fSurf[i] = f.Tag, f.Surface
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO tag_forms (tag_id, surface, n)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
 		ON CONFLICT (tag_id, surface) DO UPDATE SET n = tag_forms.n + excluded.n`, fTag, fSurf, fN); err != nil {
 		return fmt.Errorf("tag forms: %w", err)
 	}
+	redisplay := tally.Redisplay()
 	if len(redisplay) == 0 {
 		return nil
 	}
 	// A tag shows in the form the archive writes most often; counting the
 	// form it already shows cannot change that.
 	if _, err := tx.Exec(ctx, `UPDATE tags SET display = (SELECT surface FROM tag_forms
-		WHERE tag_id = tags.id ORDER BY n DESC, surface LIMIT 1) WHERE id = ANY($1)`,
-		slices.Sorted(maps.Keys(redisplay))); err != nil {
+		WHERE tag_id = tags.id ORDER BY n DESC, surface LIMIT 1) WHERE id = ANY($1)`, redisplay); err != nil {
 		return fmt.Errorf("tag displays: %w", err)
 	}
 	return nil

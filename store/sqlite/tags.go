@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/store/internal/tagbatch"
 )
 
 // SaveTags implements marsad.TagStore.
@@ -33,7 +34,7 @@ func (db *DB) SaveTags(ctx context.Context, stage string, batch []marsad.Article
 	if err != nil {
 		return nil, fmt.Errorf("save tags: %w", err)
 	}
-	w := tagWriter{c: &c, refs: map[string]tagRef{}, forms: map[tagForm]int{}, redisplay: map[int64]bool{}}
+	w := tagWriter{c: &c, refs: map[string]tagRef{}, tally: tagbatch.New()}
 	var saved []int64
 	for _, b := range batch {
 		if !still[b.ArticleID] {
@@ -68,18 +69,12 @@ type tagRef struct {
 	display string
 }
 
-type tagForm struct {
-	tag     int64
-	surface string
-}
-
 // tagWriter writes the tags of one batch inside its transaction (which
 // holds the write lock from its start, so what it read stays true).
 type tagWriter struct {
-	c         *stmtCache
-	refs      map[string]tagRef // by key
-	forms     map[tagForm]int   // occurrences to add
-	redisplay map[int64]bool
+	c     *stmtCache
+	refs  map[string]tagRef // by key
+	tally *tagbatch.Tally
 }
 
 // ref returns the tag of key, creating it shown as surface when it is new.
@@ -138,10 +133,7 @@ func (w *tagWriter) article(ctx context.Context, b marsad.ArticleTags) error {
 		if _, err := ins.ExecContext(ctx, b.ArticleID, r.id, rank, t.Score, t.Publisher, t.Surface, published); err != nil {
 			return err
 		}
-		w.forms[tagForm{r.id, t.Surface}]++
-		if t.Surface != r.display {
-			w.redisplay[r.id] = true
-		}
+		w.tally.Add(r.id, r.display, t.Surface)
 	}
 	return nil
 }
@@ -153,9 +145,10 @@ func (w *tagWriter) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for f, n := range w.forms {
-		if _, err := form.ExecContext(ctx, f.tag, f.surface, n); err != nil {
-			return fmt.Errorf("form %q of tag %d: %w", f.surface, f.tag, err)
+	forms, counts := w.tally.Forms()
+	for i, f := range forms {
+		if _, err := form.ExecContext(ctx, f.Tag, f.Surface, counts[i]); err != nil {
+			return fmt.Errorf("form %q of tag %d: %w", f.Surface, f.Tag, err)
 		}
 	}
 	// A tag shows in the form the archive writes most often.
@@ -164,7 +157,7 @@ func (w *tagWriter) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for id := range w.redisplay {
+	for _, id := range w.tally.Redisplay() {
 		if _, err := upd.ExecContext(ctx, id); err != nil {
 			return fmt.Errorf("display of tag %d: %w", id, err)
 		}
