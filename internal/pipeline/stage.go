@@ -32,7 +32,8 @@ type Item struct {
 // signatures, term vectors) leaves the serial save-and-stage path. It must
 // only touch its own item (and may store its result in
 // it.Prepared[stage.Name()]); it is called for items that may turn out to
-// be already stored.
+// be already stored. The item's tokens (TitleTokens, BodyTokens) are set
+// while it runs.
 type Preparer interface {
 	PrepareItem(it *Item)
 }

@@ -170,8 +170,15 @@ func (m *Model) pairDoc(d *Doc, v Vector) *pairDoc {
 // articles carry.
 const rareDF = 3
 
-// rareShared is the index of "rare_shared" in featureNames.
-const rareShared = 9
+// Indices in featureNames of the features pairFeatures treats apart: the
+// member features (bounded before the member scan) and "rare_shared".
+const (
+	fNearest       = 1
+	fLatest        = 2
+	fTitleNearest  = 4
+	fEntityNearest = 8
+	rareShared     = 9
+)
 
 // pairFeatures fills x (len(featureNames)) with the features of the
 // article against story st, at the article's published time. With floor
@@ -245,7 +252,7 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 		for _, f := range [...]struct {
 			i int
 			v Vector
-		}{{1, pd.v}, {2, pd.v}, {4, pd.parts[PartTitle]}, {8, pd.parts[PartEntity]}} {
+		}{{fNearest, pd.v}, {fLatest, pd.v}, {fTitleNearest, pd.parts[PartTitle]}, {fEntityNearest, pd.parts[PartEntity]}} {
 			if w.Coef[f.i] > 0 {
 				// A little above the bound: float32 sums in another order
 				// may round a member's product past it.
@@ -274,8 +281,8 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 		}
 		return Dot(v, mb.Vec)
 	}
-	x[1], x[2] = max(nearDot, 0), dot(pd.v, latest)
-	x[4], x[8] = dot(pd.parts[PartTitle], near), dot(pd.parts[PartEntity], near)
+	x[fNearest], x[fLatest] = max(nearDot, 0), dot(pd.v, latest)
+	x[fTitleNearest], x[fEntityNearest] = dot(pd.parts[PartTitle], near), dot(pd.parts[PartEntity], near)
 	return true
 }
 

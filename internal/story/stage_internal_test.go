@@ -75,10 +75,14 @@ func TestDocumentFrequenciesFollowAnotherWriterExactly(t *testing.T) {
 	}
 }
 
-// TestRareSharedIndex holds the index pairFeatures uses to skip counting
-// the shared rare terms to the feature's name.
-func TestRareSharedIndex(t *testing.T) {
-	if featureNames[rareShared] != "rare_shared" {
-		t.Fatalf("featureNames[%d] is %q, want rare_shared", rareShared, featureNames[rareShared])
+// TestFeatureIndices holds the indices pairFeatures uses (to skip counting
+// the shared rare terms, to bound the member features) to the features'
+// names.
+func TestFeatureIndices(t *testing.T) {
+	for i, name := range map[int]string{rareShared: "rare_shared", fNearest: "nearest", fLatest: "latest",
+		fTitleNearest: "title_nearest", fEntityNearest: "entity_nearest"} {
+		if featureNames[i] != name {
+			t.Fatalf("featureNames[%d] is %q, want %s", i, featureNames[i], name)
+		}
 	}
 }

@@ -46,12 +46,8 @@ func (s *Stage) PrepareItem(it *pipeline.Item) {
 	if it.Prepared == nil {
 		it.Prepared = map[string]any{}
 	}
-	var p *tags.Prepared
-	if it.TitleTokens != nil || it.BodyTokens != nil {
-		p = s.x.PrepareTokens(doc(it), it.TitleTokens, it.BodyTokens)
-	} else {
-		p = s.x.Prepare(doc(it))
-	}
+	// The pipeline hands its preparers the article's tokens.
+	p := s.x.PrepareTokens(doc(it), it.TitleTokens, it.BodyTokens)
 	p.Hashes() // hashed here, in parallel; counted serially in Process
 	it.Prepared[StageName] = p
 }
