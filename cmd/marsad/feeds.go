@@ -20,15 +20,22 @@ import (
 // netFlags are the network options shared by the commands that fetch.
 type netFlags struct {
 	allowPrivate bool
+	hostDelay    time.Duration
 }
 
 func (n *netFlags) register(cfg *config.Config, cmd *cobra.Command) {
 	cfg.Bool(cmd.Flags(), &n.allowPrivate, "allow-private-networks", "MARSAD_ALLOW_PRIVATE_NETWORKS", false,
 		"let feeds and pages point at loopback and private addresses")
+	cfg.Duration(cmd.Flags(), &n.hostDelay, "host-delay", "MARSAD_HOST_DELAY", time.Second,
+		"pause between two requests to one host, in each process (0: none, for feeds served on this machine)")
 }
 
 func (a *cli) newFetchClient(n netFlags) *fetch.Client {
-	return fetch.New(fetch.Options{AllowPrivate: n.allowPrivate, Logger: a.log})
+	delay := n.hostDelay
+	if delay <= 0 {
+		delay = -1 // fetch reads 0 as "the default": none is negative there
+	}
+	return fetch.New(fetch.Options{AllowPrivate: n.allowPrivate, HostDelay: delay, Logger: a.log})
 }
 
 // feedUseCases returns the feed use cases over db, discovering with a

@@ -18,6 +18,7 @@ import (
 func (a *cli) pollCmd() *cobra.Command {
 	var nf netFlags
 	var once, force bool
+	var workers int
 	cmd := &cobra.Command{
 		Use:   "poll",
 		Short: "Poll due feeds and ingest their new items (--once: one pass)",
@@ -37,7 +38,10 @@ func (a *cli) pollCmd() *cobra.Command {
 					err = berr
 				}
 			}()
-			p := feeds.NewPoller(db, b, a.newFetchClient(nf), feeds.Options{Logger: a.log})
+			if workers < 1 {
+				return marsad.Errorf(marsad.EINVALID, "--poll-workers %d: want at least 1", workers)
+			}
+			p := feeds.NewPoller(db, b, a.newFetchClient(nf), feeds.Options{Logger: a.log, Workers: workers})
 			followed, _, err := db.FindFeeds(ctx, marsad.FeedFilter{})
 			if err != nil {
 				return err
@@ -93,6 +97,7 @@ func (a *cli) pollCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "one pass over the due feeds, then exit")
 	cmd.Flags().BoolVar(&force, "force", false, "make every feed due now (also those backing off after failures)")
+	a.cfg.Int(cmd.Flags(), &workers, "poll-workers", "MARSAD_POLL_WORKERS", feeds.DefaultWorkers, "feeds polled at once")
 	nf.register(&a.cfg, cmd)
 	return cmd
 }

@@ -29,6 +29,8 @@ import (
 func (a *cli) serveCmd() *cobra.Command {
 	var addr, zone, digits, baseURL, apiToken, adminToken, role string
 	var noPoll, secureCookies bool
+	var pollWorkers int
+	var catchUp time.Duration
 	var net netFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -51,6 +53,9 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			}
 			if !slices.Contains([]string{roleAll, roleWeb, roleWorker}, role) {
 				return marsad.Errorf(marsad.EINVALID, "--role %q: want all, web or worker", role)
+			}
+			if pollWorkers < 1 || catchUp <= 0 {
+				return marsad.Errorf(marsad.EINVALID, "--poll-workers %d, --catch-up-every %s: want at least 1 and a positive duration", pollWorkers, catchUp)
 			}
 			pages, polls := role != roleWorker, role != roleWeb && !noPoll
 			ctx, cancel := context.WithCancel(cmd.Context())
@@ -100,7 +105,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 				// Work owed by other processes (a web process's saves, a
 				// process that died) is done even when no feed brings
 				// anything to commit.
-				go catchUpEvery(ctx, p, pipeline.DefaultCatchUpEvery, a.log)
+				go catchUpEvery(ctx, p, catchUp, a.log)
 			}
 			pollDone := make(chan error, 1)
 			if !polls {
@@ -121,7 +126,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					}
 					a.log.Info("first start: following the built-in outlets", "feeds", res.Added)
 				}
-				poller := feeds.NewPoller(db, metrics.Door("feed", b), a.newFetchClient(net), feeds.Options{Logger: a.log, OnPoll: metrics.Polled})
+				poller := feeds.NewPoller(db, metrics.Door("feed", b), a.newFetchClient(net), feeds.Options{Logger: a.log, OnPoll: metrics.Polled, Workers: pollWorkers})
 				go func() {
 					err := poller.Run(ctx)
 					if berr := wait(); err == nil || errors.Is(err, context.Canceled) {
@@ -152,6 +157,9 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 	a.cfg.Bool(cmd.Flags(), &secureCookies, "secure-cookies", "MARSAD_SECURE_COOKIES", false, "mark the admin's cookies Secure (set when TLS ends at a proxy; an https --base-url does it too)")
 	a.cfg.Bool(cmd.Flags(), &noPoll, "no-poll", "MARSAD_NO_POLL", false, "serve only; do not poll feeds")
 	a.cfg.String(cmd.Flags(), &role, "role", "MARSAD_ROLE", roleAll, "what this process does: all, web (pages and API) or worker (feeds and stages); see --help")
+	a.cfg.Int(cmd.Flags(), &pollWorkers, "poll-workers", "MARSAD_POLL_WORKERS", feeds.DefaultWorkers, "feeds this process polls at once")
+	a.cfg.Duration(cmd.Flags(), &catchUp, "catch-up-every", "MARSAD_CATCH_UP_EVERY", pipeline.DefaultCatchUpEvery,
+		"how often a worker looks for the stages' owed work (what web processes saved, what a dead process left)")
 	net.register(&a.cfg, cmd)
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -62,6 +63,33 @@ func (c *Config) Bool(fs *pflag.FlagSet, dst *bool, name, env string, def bool, 
 			return fmt.Errorf("%s=%q: want 1 or 0", env, v)
 		}
 		*dst = b
+		return nil
+	}})
+}
+
+// Int registers an integer flag read from env when the flag is not given.
+func (c *Config) Int(fs *pflag.FlagSet, dst *int, name, env string, def int, usage string) {
+	fs.IntVar(dst, name, def, fmt.Sprintf("%s (env %s)", usage, env))
+	c.binds = append(c.binds, bind{flag: name, env: env, set: func(v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: want a whole number", env, v)
+		}
+		*dst = n
+		return nil
+	}})
+}
+
+// Duration registers a duration flag ("90s", "2m") read from env when the
+// flag is not given.
+func (c *Config) Duration(fs *pflag.FlagSet, dst *time.Duration, name, env string, def time.Duration, usage string) {
+	fs.DurationVar(dst, name, def, fmt.Sprintf("%s (env %s)", usage, env))
+	c.binds = append(c.binds, bind{flag: name, env: env, set: func(v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: want a duration such as 90s or 2m", env, v)
+		}
+		*dst = d
 		return nil
 	}})
 }

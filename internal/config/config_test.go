@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -73,6 +74,45 @@ func TestBoolFromEnvironment(t *testing.T) {
 		if (err != nil) != tt.wantErr || (!tt.wantErr && noPoll != tt.want) {
 			t.Errorf("MARSAD_NO_POLL=%q: noPoll=%v err=%v, want %v (error %v)", tt.env, noPoll, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+func TestIntAndDurationFromEnvironment(t *testing.T) {
+	for _, tt := range []struct {
+		name, env, value string
+		args             []string
+		wantInt          int
+		wantDur          time.Duration
+		wantErr          bool
+	}{
+		{"defaults", "", "", nil, 32, time.Minute, false},
+		{"int from env", "MARSAD_POLL_WORKERS", "8", nil, 8, time.Minute, false},
+		{"duration from env", "MARSAD_CATCH_UP_EVERY", "5s", nil, 32, 5 * time.Second, false},
+		{"flag wins", "MARSAD_POLL_WORKERS", "8", []string{"--poll-workers", "4"}, 4, time.Minute, false},
+		{"bad int", "MARSAD_POLL_WORKERS", "many", nil, 0, 0, true},
+		{"bad duration", "MARSAD_CATCH_UP_EVERY", "5", nil, 0, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.env != "" {
+				t.Setenv(tt.env, tt.value)
+			}
+			var c Config
+			var n int
+			var d time.Duration
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			c.Int(fs, &n, "poll-workers", "MARSAD_POLL_WORKERS", 32, "feeds polled at once")
+			c.Duration(fs, &d, "catch-up-every", "MARSAD_CATCH_UP_EVERY", time.Minute, "how often")
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Resolve(fs)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want an error: %v", err, tt.wantErr)
+			}
+			if err == nil && (n != tt.wantInt || d != tt.wantDur) {
+				t.Errorf("got %d and %s, want %d and %s", n, d, tt.wantInt, tt.wantDur)
+			}
+		})
 	}
 }
 

@@ -69,6 +69,10 @@ type Options struct {
 	OnPoll func(outcome string)
 }
 
+// DefaultWorkers is how many feeds a poller polls at once unless
+// Options.Workers says otherwise.
+const DefaultWorkers = 32
+
 // Poller polls due feeds and ingests their new items.
 type Poller struct {
 	store  Store
@@ -83,7 +87,7 @@ func NewPoller(store Store, ing Ingester, client *fetch.Client, opts Options) *P
 	orDefault(&opts.MinInterval, 2*time.Minute)
 	orDefault(&opts.MaxInterval, 2*time.Hour)
 	orDefault(&opts.MaxBackoff, 24*time.Hour)
-	orDefault(&opts.Workers, 32)
+	orDefault(&opts.Workers, DefaultWorkers)
 	orDefault(&opts.PageWorkers, 4)
 	orDefault(&opts.ChunkItems, 200)
 	orDefault(&opts.Lease, 15*time.Minute)
