@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -119,19 +120,36 @@ func peakRSSMB() int64 {
 func (a *cli) benchSearchCmd() *cobra.Command {
 	var n, rounds, limit, showSlow int
 	var seed uint64
+	var queryFile, saveQueries string
 	cmd := &cobra.Command{
 		Use:   "search",
 		Short: "Run queries made from real titles against the store (--db) and report latency with snippets",
 		Long: `Picks N articles at random (fixed seed), makes a query of two or three content
 words of each title, and runs every query ROUNDS times: parse, search (BM25,
-total count) and snippets of the first LIMIT hits, as "marsad search" does.`,
+total count) and snippets of the first LIMIT hits, as "marsad search" does.
+
+Two stores draw different titles, so comparing two binaries or two backends
+on their own stores compares slightly different queries: --save-queries
+writes the drawn queries (one per line) and --queries-file runs exactly
+those, for a like-for-like comparison.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
 				an := analyzer.New()
-				queries, err := titleQueries(cmd, db, an, n, seed)
+				var queries []string
+				var err error
+				if queryFile != "" {
+					queries, err = readQueries(queryFile)
+				} else {
+					queries, err = titleQueries(cmd, db, an, n, seed)
+				}
 				if err != nil {
 					return err
+				}
+				if saveQueries != "" {
+					if err := os.WriteFile(saveQueries, []byte(strings.Join(queries, "\n")+"\n"), 0o644); err != nil {
+						return fmt.Errorf("--save-queries: %w", err)
+					}
 				}
 				var lat []time.Duration
 				hitsTotal := 0
@@ -188,7 +206,32 @@ total count) and snippets of the first LIMIT hits, as "marsad search" does.`,
 	cmd.Flags().IntVar(&limit, "limit", 10, "hits per query, each with a snippet")
 	cmd.Flags().IntVar(&showSlow, "slowest", 0, "also print the N slowest queries")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed for picking titles")
+	cmd.Flags().StringVar(&queryFile, "queries-file", "", "run the queries of this file (one per line) instead of drawing them from titles")
+	cmd.Flags().StringVar(&saveQueries, "save-queries", "", "write the queries run to this file (one per line)")
 	return cmd
+}
+
+// readQueries reads one query per line from path, skipping blank lines.
+func readQueries(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--queries-file: %w", err)
+	}
+	var out []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if !utf8.ValidString(line) {
+			return nil, fmt.Errorf("--queries-file %s:%d: not UTF-8", path, i+1)
+		}
+		out = append(out, line)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--queries-file %s: no query", path)
+	}
+	return out, nil
 }
 
 // titleQueries makes n queries from the titles of random stored articles:
