@@ -22,8 +22,10 @@ import (
 // spellings of one word index as one term (variants.txt: ترمب/ترامب,
 // الكيماوي/الكيميائي, which no longer stems to كيم, Kim). 6: a nisba
 // adjective and its feminine, plurals and feminine duals give one term
-// (الفلسطينيون = الفلسطيني = الفلسطينيين = الفلسطينية).
-const Version = 6
+// (الفلسطينيون = الفلسطيني = الفلسطينيين = الفلسطينية). 7: a word that only
+// reads as و or ف + a stopword is a term when the corpus writes it after a
+// conjunction or preposition (conjword_gen.txt: ولي of ولي العهد, فهم).
+const Version = 7
 
 // TokenKind says what a token is made of.
 type TokenKind uint8

@@ -157,6 +157,38 @@ func TestStopwords(t *testing.T) {
 			t.Errorf("Term(%q) is a stopword", w)
 		}
 	}
+	// A word that only reads as و + a stopword: ولي of ولي العهد is no
+	// و + لي, and takes its own clitics (وولي, لولي).
+	for _, c := range []struct{ word, term string }{
+		{"ولي", "ولي"}, {"وولي", "ولي"}, {"لولي", "ولي"}, {"الولي", "ولي"}, {"ولى", "ولي"},
+	} {
+		if got := a.Term(c.word); got != c.term {
+			t.Errorf("Term(%q) = %q, want %q", c.word, got, c.term)
+		}
+	}
+}
+
+// TestCrownPrinceIsNoStopword checks on real news that every ولي before
+// العهد (the crown prince) is a term, not و + the stopword لي: a tag or a
+// story that reads ولي العهد must see both words.
+func TestCrownPrinceIsNoStopword(t *testing.T) {
+	a := New()
+	seen := 0
+	for _, body := range readBodies(t, 7500) {
+		toks := a.Tokenize(body)
+		for i := 0; i+1 < len(toks); i++ {
+			if toks[i+1].Norm != "العهد" || !strings.HasSuffix(toks[i].Norm, "ولي") {
+				continue
+			}
+			seen++
+			if toks[i].Term == "" {
+				t.Errorf("%q before العهد is a stopword", body[toks[i].Start:toks[i].End])
+			}
+		}
+	}
+	if seen < 50 {
+		t.Errorf("only %d ولي العهد in saudinewsnet, want the archive's hundreds", seen)
+	}
 }
 
 func TestSeedPageTagsMatchArabicYeh(t *testing.T) {
