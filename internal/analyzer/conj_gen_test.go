@@ -77,7 +77,11 @@ func TestGenerateConjWordList(t *testing.T) {
 					evidence += counts[p+w]
 				}
 			}
-			if evidence >= 20 && evidence*20 >= counts[w] {
+			// And the word must be more frequent than the stopword alone: a
+			// conjunction before it cannot explain more uses than it has
+			// (ولي 1,363 against لي; فهم, ف + هم "so they", is rarer
+			// than هم and stays a stopword though لفهم is a word).
+			if evidence >= 20 && evidence*20 >= counts[w] && counts[w] > counts[s] {
 				out = append(out, w)
 			}
 		}
