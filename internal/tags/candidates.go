@@ -21,6 +21,20 @@ type word struct {
 	// cutNorm and cutSurface are the word without its clitic when the
 	// document never writes it so (the archive may: Select decides).
 	cutNorm, cutSurface string
+	// full is the normalized word with its clitic, for a word that carries
+	// one (whether or not it is cut): the archive counts how often it is
+	// written so (CliticKey), which tells بشدة, an adverb far more often
+	// written with its ب than شدة is without, from بغزة.
+	full string
+	// altNorm and altSurface read a ل + ل word as ل + the article + a word
+	// in ل (للاجئين is ل + اللاجئين): the archive decides between the two.
+	altNorm, altSurface string
+	// joined: the run starts at this word only because of its clitic: the
+	// word before it is a candidate word with nothing between them. When
+	// the letter is no clitic (رويال لانكستر), the run cut a name.
+	joined bool
+	// numNext: a number follows it with nothing between (رقم 2254).
+	numNext bool
 }
 
 // cand is one candidate key of a document with its in-document statistics.
@@ -35,15 +49,31 @@ type cand struct {
 	alone    int            // occurrences that are a whole run
 	form     string         // the first display form
 	surfaces map[string]int // display form → occurrences, once a second form occurs
-	// cuts maps a display form whose first word kept a clitic to the form
-	// without it, for the archive to vouch for (see AttestKey).
-	cuts    map[string]cut
-	firstAt int // index of the first occurrence, to break ties
-	last    int // sentence of the latest occurrence
+	// cuts maps a display form whose first word carries a clitic (kept
+	// or cut) to what the archive needs to judge it (see Features.surface).
+	cuts  map[string]cut
+	heads int // occurrences that start a run
+	tails int // occurrences that end a run
+	// prev and next are the terms written right before and after it in the
+	// run at its first occurrence ("" at a run's edge); the mixed flags
+	// say another occurrence had another (or none).
+	prev, next           string
+	prevMixed, nextMixed bool
+	numNext              int // occurrences followed right away by a number (القرار رقم 2254)
+	nextConn             int // occurrences followed by a name's connector (صالح بن ناصر)
+	joined               int // occurrences whose first word is joined (see word.joined)
+	firstAt              int // index of the first occurrence, to break ties
+	last                 int // sentence of the latest occurrence
 }
 
-// cut is a display form with its first word's clitic cut.
-type cut struct{ norm, surface string }
+// cut is what the archive is asked about a display form whose first word
+// carries a clitic: norm is the word without it and surface the form
+// without it (when done, the form already is), full the word with it, and
+// altNorm, alt the definite reading of a ل + ل word.
+type cut struct {
+	norm, surface, full, altNorm, alt string
+	done                              bool
+}
 
 // Prepared is a document cut into candidates, ready to be ranked with any
 // parameters and statistics.
@@ -74,11 +104,38 @@ func verbParticle(norm string) bool {
 	return false
 }
 
+// functionWord reports whether the normalized word is a stopword with a
+// preposition before it or a pronoun after it, or both (لكل, بهذا, بيننا,
+// أمامه, لغيرهم), which the analyzer's stemmer reads as a word. بلا
+// ("without") is left a word: names are made with it (أطباء بلا حدود).
+func functionWord(an *analyzer.Analyzer, norm string) bool {
+	bases := []string{norm}
+	for _, end := range []string{"هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا", "ه", "ك"} {
+		if base, ok := strings.CutSuffix(norm, end); ok && len(base) >= 4 {
+			bases = append(bases, base)
+			break
+		}
+	}
+	for i, b := range bases {
+		if i > 0 && an.IsStopword(b) {
+			return true
+		}
+		if len(b) >= 6 && (strings.HasPrefix(b, "ب") || strings.HasPrefix(b, "ل") || strings.HasPrefix(b, "ك")) &&
+			b[len("ب"):] != "لا" && an.IsStopword(b[len("ب"):]) {
+			return true
+		}
+	}
+	return false
+}
+
 // connector reports words that join the parts of a name and can neither end
-// a tag nor start one with بن (تميم بن حمد, آل ثاني, أبو الغيط, عبد الله).
+// a tag nor start one with بن (تميم بن حمد, آل ثاني, أبو الغيط, عبد الله),
+// with the particles of European names written in Arabic (دي ميستورا, دا
+// سيلفا, فان دايك, فون دير لاين): «بابلو دي» is a name cut short; and
+// بلا, "without", inside a name (أطباء بلا حدود) but no tag on its own.
 func connector(norm string) bool {
 	switch norm {
-	case "بن", "ابن", "بنت", "ال", "ابو", "ابي", "ام", "عبد", "ذو", "ذي":
+	case "بن", "ابن", "بنت", "ال", "ابو", "ابي", "ام", "عبد", "ذو", "ذي", "دي", "دا", "دو", "ديل", "فان", "فون", "بلا":
 		return true
 	}
 	return false
@@ -109,12 +166,14 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 		letters  int
 		elided   bool
 		title    bool
+		joined   bool
 	}
 	toks := make([]tok, 0, len(title)+len(body))
 	for part, s := range []string{doc.Title, doc.Body} {
 		prevEnd := 0
 		for i, t := range [][]analyzer.Token{title, body}[part] {
 			tk := tok{Token: t, text: s[t.Start:t.End], title: part == 0}
+			var gapBrk bool
 			gap := s[prevEnd:t.Start]
 			prevEnd = t.End
 			if i == 0 {
@@ -122,12 +181,19 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 			} else {
 				tk.brk, tk.sentBrk = gapBreaks(gap)
 			}
+			gapBrk = tk.brk
 			tk.eligible = t.Term != "" && t.Kind != analyzer.Number && !x.stop[t.Norm] &&
 				utf8.RuneCountInString(t.Norm) >= 2
+			// لكل, بهذا: a preposition on a stopword is a stopword (the
+			// analyzer leaves a word of three letters whole).
+			if tk.eligible && t.Kind == analyzer.Arabic && functionWord(x.an, t.Norm) {
+				tk.eligible = false
+			}
 			if tk.eligible && t.Kind == analyzer.Arabic {
 				var future bool
 				tk.letters, tk.elided, future = x.an.Proclitics(t.Norm)
 				if tk.letters > 0 {
+					tk.joined = !gapBrk && len(toks) > 0 && toks[len(toks)-1].eligible
 					tk.brk = true
 					// وقالت is و + قالت: a frame word with its clitic.
 					if x.stop[cutLetters(t.Norm, tk.letters)] {
@@ -166,6 +232,9 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 		if i > 0 && tk.sentBrk { // the body's first token ends the title's sentence too
 			sent++
 		}
+		if tk.Kind == analyzer.Number && !tk.brk && len(words) > runStart {
+			words[len(words)-1].numNext = true
+		}
 		if tk.brk || !tk.eligible {
 			flush()
 		}
@@ -174,6 +243,7 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 		}
 		w := word{term: tk.Term, norm: tk.Norm, surface: tk.text, sent: sent, title: tk.title}
 		if tk.letters > 0 {
+			w.full, w.joined = tk.Norm, tk.joined
 			cn := cutLetters(tk.Norm, tk.letters)
 			if tk.elided {
 				cn = "ا" + cn
@@ -182,11 +252,19 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 			if tk.elided {
 				cs = "ا" + cs
 			}
+			// للاجئين may be ل + لاجئين or ل + اللاجئين (the article's alef
+			// and lam are not written before a word in ل).
+			if !tk.elided && strings.HasPrefix(tk.Norm, "لل") && strings.HasPrefix(cn, "ل") {
+				w.altNorm, w.altSurface = "ال"+cn, cleanSurface("ال"+cs)
+			}
 			// والرياض is و + الرياض; but للX may be ل + X (لليفربول):
 			// an elided alef is restored only when attested.
-			if (!tk.elided && strings.HasPrefix(cn, "ال")) || attested[cn] {
+			switch {
+			case w.altNorm != "" && attested[w.altNorm]:
+				w.norm, w.surface, w.altNorm, w.altSurface = w.altNorm, w.altSurface, "", ""
+			case (!tk.elided && strings.HasPrefix(cn, "ال")) || (w.altNorm == "" && attested[cn]):
 				w.norm, w.surface = cn, cs
-			} else {
+			default:
 				w.cutNorm, w.cutSurface = cn, cleanSurface(cs)
 			}
 		}
@@ -207,7 +285,25 @@ func (x *Extractor) PrepareTokens(doc Doc, title, body []analyzer.Token) *Prepar
 				if n == 1 && connector(ws[0].norm) {
 					continue
 				}
-				p.add(ws, n == len(r), at)
+				c := p.add(ws, n == len(r), i == 0, i+n == len(r), at)
+				prev, next := "", ""
+				if i > 0 {
+					prev = r[i-1].term
+				}
+				if i+n < len(r) {
+					next = r[i+n].term
+					if connector(r[i+n].norm) {
+						c.nextConn++
+					}
+				} else if ws[n-1].numNext {
+					c.numNext++
+				}
+				if c.tf == 1 {
+					c.prev, c.next = prev, next
+				} else {
+					c.prevMixed = c.prevMixed || prev != c.prev
+					c.nextMixed = c.nextMixed || next != c.next
+				}
 			}
 		}
 	}
@@ -245,7 +341,7 @@ func (p *Prepared) Hashes() []uint64 {
 // add counts one occurrence of the phrase ws. Most phrases occur once
 // and in one form, so the key and the form are built in a scratch buffer
 // and allocated only when new.
-func (p *Prepared) add(ws []word, whole bool, at int) {
+func (p *Prepared) add(ws []word, whole, head, tail bool, at int) *cand {
 	p.buf = p.buf[:0]
 	for i, w := range ws {
 		if i > 0 {
@@ -276,6 +372,15 @@ func (p *Prepared) add(ws []word, whole bool, at int) {
 	if whole {
 		c.alone++
 	}
+	if head {
+		c.heads++
+	}
+	if tail {
+		c.tails++
+	}
+	if ws[0].joined {
+		c.joined++
+	}
 	p.buf = p.buf[:0]
 	for i, w := range ws {
 		if i > 0 {
@@ -294,18 +399,25 @@ func (p *Prepared) add(ws []word, whole bool, at int) {
 	case c.surfaces != nil:
 		c.surfaces[c.form]++
 	}
-	if ws[0].cutNorm != "" {
+	if w0 := ws[0]; w0.full != "" {
 		if c.cuts == nil {
 			c.cuts = map[string]cut{}
 		}
-		full := string(p.buf)
-		surf := make([]string, len(ws))
-		for i, w := range ws {
-			surf[i] = w.surface
+		form := string(p.buf)
+		ct := cut{norm: w0.cutNorm, surface: form, full: w0.full, done: w0.cutNorm == ""}
+		if ct.done {
+			ct.norm = w0.norm
 		}
-		surf[0] = ws[0].cutSurface
-		c.cuts[full] = cut{norm: ws[0].cutNorm, surface: strings.Join(surf, " ")}
+		rest := form[len(w0.surface):]
+		if !ct.done {
+			ct.surface = w0.cutSurface + rest
+		}
+		if w0.altNorm != "" {
+			ct.altNorm, ct.alt = w0.altNorm, w0.altSurface+rest
+		}
+		c.cuts[form] = ct
 	}
+	return c
 }
 
 // Keys returns the distinct keys a Corpus counts for the document: every
@@ -328,6 +440,9 @@ func (p *Prepared) Keys() []string {
 		for _, w := range r {
 			if w.cutNorm == "" {
 				addKey(AttestKey(w.norm))
+			}
+			if w.full != "" {
+				addKey(CliticKey(w.full))
 			}
 		}
 	}

@@ -71,6 +71,13 @@ func EndKey(term string) string { return term + "$" }
 // is ب + معاقبة (shown معاقبة) while بنغازي is no ب + نغازي.
 func AttestKey(norm string) string { return "=" + norm }
 
+// CliticKey is the key counting the documents that write the normalized
+// word norm, which carries a clitic (بشدة, بغزة, لويس as the analyzer reads
+// it): set against AttestKey of the word without it, it tells a clitic the
+// word is mostly written with (بشدة, بشكل: adverbs, no tag) from one it
+// takes now and then (بغزة).
+func CliticKey(norm string) string { return "+" + norm }
+
 // VerbKey is the key counting the documents in which term follows a
 // particle only a verb follows (لم, لن, قد, سوف, الذي, التي).
 func VerbKey(term string) string { return "~" + term }
