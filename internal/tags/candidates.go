@@ -438,10 +438,11 @@ func (p *Prepared) Keys() []string {
 		addKey(StartKey(r[0].term))
 		addKey(EndKey(r[len(r)-1].term))
 		for _, w := range r {
-			if w.cutNorm == "" {
+			// A word written with a clitic attests nothing, cut or not:
+			// بالنسبة is no evidence that النسبة is written on its own.
+			if w.full == "" {
 				addKey(AttestKey(w.norm))
-			}
-			if w.full != "" {
+			} else {
 				addKey(CliticKey(w.full))
 			}
 		}

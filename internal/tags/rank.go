@@ -373,8 +373,11 @@ func (f *Features) surface(c *cand) (string, bool) {
 			return ct.alt, true
 		}
 	}
+	full := f.st.DF(CliticKey(ct.full))
 	switch {
-	case bare >= 2 && f.st.DF(CliticKey(ct.full)) > frozenClitic*bare:
+	// والنهي of الأمر بالمعروف والنهي عن المنكر: the article is certain,
+	// so a rare bare form is no sign of a radical letter.
+	case (bare >= 2 || (ct.done && full >= 2)) && full > frozenClitic*bare:
 		return "", false
 	case ct.done:
 		return s, true
