@@ -187,9 +187,9 @@ type State struct {
 	bound Vector
 	gone  bool // merged away or evicted: its postings are stale
 	// candidate counting scratch (see Model.candidates)
-	mark           uint64
-	hits, lastTerm int
-	norm           float64 // of Centroid; 0: not computed since it changed
+	mark uint64
+	hits int
+	norm float64 // of Centroid; 0: not computed since it changed
 }
 
 // Assignment tells where a document went.
@@ -215,9 +215,9 @@ type Model struct {
 	p       Params
 	df      *DocFreq
 	stories map[int64]*State
-	post    map[uint64][]*State // term → stories (append-only; stale entries are dropped by Evict)
-	stale   int
-	query   uint64 // candidate lookups made, for State.mark
+	post    map[uint64][]*State // term → stories (those merged away or evicted are dropped by Evict)
+	stale   int                 // postings of stories merged away or evicted
+	query   uint64              // candidate lookups made, for State.mark
 	nextID  int64
 	from    time.Time // every stored story with Last ≥ from is in memory
 	hi      time.Time // latest published time seen
@@ -336,23 +336,48 @@ func (m *Model) Insert(st *State) {
 	m.loaded = maxTime(m.loaded, st.Last)
 }
 
-// postStory posts the story's heaviest centroid terms. Postings of terms
-// that left the top stay behind as stale entries, skipped by candidates
-// (the story's posted set no longer holds them) and dropped by Evict.
+// postStory posts the story's heaviest centroid terms, and takes it off
+// the postings of the terms that left its top.
 func (m *Model) postStory(st *State) {
 	top := Top(st.Centroid, m.p.PostingTerms)
 	slices.Sort(top)
-	for _, k := range top {
-		if _, found := slices.BinarySearch(st.posted, k); !found {
-			m.post[k] = append(m.post[k], st)
-		}
-	}
-	for _, k := range st.posted {
-		if _, found := slices.BinarySearch(top, k); !found {
-			m.stale++
+	// Both lists are sorted: one merge finds the terms that entered the
+	// top (posted now) and those that left it (unposted now, so that a
+	// posting list holds only the stories whose top has the term).
+	i, j := 0, 0
+	for i < len(top) || j < len(st.posted) {
+		switch {
+		case j >= len(st.posted) || (i < len(top) && top[i] < st.posted[j]):
+			m.post[top[i]] = append(m.post[top[i]], st)
+			i++
+		case i >= len(top) || st.posted[j] < top[i]:
+			m.unpost(st.posted[j], st)
+			j++
+		default:
+			i++
+			j++
 		}
 	}
 	st.posted = top
+}
+
+// unpost removes st from term k's postings. The order of a posting list
+// does not matter: candidates ranks by hits, then by id.
+func (m *Model) unpost(k uint64, st *State) {
+	list := m.post[k]
+	for i, x := range list {
+		if x == st {
+			last := len(list) - 1
+			list[i] = list[last]
+			list[last] = nil
+			if last == 0 {
+				delete(m.post, k)
+			} else {
+				m.post[k] = list[:last]
+			}
+			return
+		}
+	}
 }
 
 // Resolve follows merges made in this batch.
@@ -477,12 +502,12 @@ func (m *Model) candidates(v Vector, t time.Time) []*State {
 	m.query++
 	var list []*State
 	lo, hi := t.Add(-m.p.Window), t.Add(m.p.Window)
-	for i, k := range Top(v, m.p.QueryTerms) {
+	// A story is in a term's postings at most once, and only while the
+	// term is in its posted top (see postStory); a story merged away or
+	// evicted stays there until Evict rebuilds them.
+	for _, k := range Top(v, m.p.QueryTerms) {
 		for _, st := range m.post[k] {
-			if st.gone || (st.mark == m.query && st.lastTerm == i) {
-				continue
-			}
-			if _, found := slices.BinarySearch(st.posted, k); !found {
+			if st.gone {
 				continue
 			}
 			if st.mark != m.query {
@@ -493,7 +518,6 @@ func (m *Model) candidates(v Vector, t time.Time) []*State {
 				list = append(list, st)
 			}
 			st.hits++
-			st.lastTerm = i
 		}
 	}
 	return topByHits(list, m.p.MaxCandidates)

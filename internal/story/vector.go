@@ -255,8 +255,19 @@ func (v Vector) Norm() float64 {
 	return math.Sqrt(s)
 }
 
-// Dot is the inner product of two key-sorted vectors.
+// Dot is the inner product of two key-sorted vectors. The products are
+// summed in key order whichever way the shared keys are found, so the
+// result does not depend on the method.
 func Dot(a, b Vector) float64 {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(a)*sparseDotRatio < len(b) {
+		// A title or a name vector (a dozen terms) against a centroid or
+		// a member bound (hundreds): galloping from a's keys into b costs
+		// len(a)·log(len(b)) rather than a walk over all of b.
+		return dotSparse(a, b)
+	}
 	var s float32
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
@@ -271,6 +282,45 @@ func Dot(a, b Vector) float64 {
 		default:
 			j++
 		}
+	}
+	return float64(s)
+}
+
+// sparseDotRatio is how many times longer b must be than a for Dot to
+// search b for a's keys instead of merging.
+const sparseDotRatio = 6
+
+// dotSparse is Dot for len(a) much smaller than len(b): each key of a is
+// found in b by galloping from the previous match.
+func dotSparse(a, b Vector) float64 {
+	var s float32
+	j := 0
+	for _, t := range a {
+		// Gallop: find hi with b[hi].K ≥ t.K, then search (lo, hi].
+		lo, step := j, 1
+		hi := j
+		for hi < len(b) && b[hi].K < t.K {
+			lo = hi + 1
+			hi += step
+			step *= 2
+		}
+		hi = min(hi, len(b)-1)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if b[mid].K < t.K {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		if lo >= len(b) {
+			break
+		}
+		if b[lo].K == t.K {
+			s += t.W * b[lo].W
+			lo++
+		}
+		j = lo
 	}
 	return float64(s)
 }
@@ -305,15 +355,61 @@ func Add(a, b Vector, w float32, max int) Vector {
 	return truncate(out, max)
 }
 
-// Top returns the keys of the n heaviest terms of v.
+// Top returns the keys of the n heaviest terms of v (ties: the smaller
+// key), in no particular order.
 func Top(v Vector, n int) []uint64 {
+	n = min(n, len(v))
+	out := make([]uint64, 0, n)
+	if n == len(v) {
+		for _, t := range v {
+			out = append(out, t.K)
+		}
+		return out
+	}
+	// Selection rather than a sort: the caller wants the set (40 of a
+	// centroid's 200 terms, for every join).
 	c := slices.Clone(v)
-	slices.SortFunc(c, byWeight)
-	out := make([]uint64, 0, min(n, len(c)))
-	for _, t := range c[:min(n, len(c))] {
+	selectTop(c, n)
+	for _, t := range c[:n] {
 		out = append(out, t.K)
 	}
 	return out
+}
+
+// selectTop reorders v so that its first n terms are the n first in
+// byWeight order (a total order), by quickselect.
+func selectTop(v Vector, n int) {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		// Median of three as pivot, moved to hi.
+		mid := int(uint(lo+hi) >> 1)
+		if byWeight(v[mid], v[lo]) < 0 {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if byWeight(v[hi], v[lo]) < 0 {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if byWeight(v[mid], v[hi]) < 0 {
+			v[mid], v[hi] = v[hi], v[mid]
+		}
+		pivot := v[hi]
+		p := lo
+		for i := lo; i < hi; i++ {
+			if byWeight(v[i], pivot) < 0 {
+				v[i], v[p] = v[p], v[i]
+				p++
+			}
+		}
+		v[p], v[hi] = v[hi], v[p]
+		switch {
+		case p == n-1 || p == n:
+			return
+		case p < n:
+			lo = p + 1
+		default:
+			hi = p - 1
+		}
+	}
 }
 
 // AppendVector serialises a vector for the store: a uvarint length, then
