@@ -146,9 +146,84 @@ type pairDoc struct {
 	d     *Doc
 	v     Vector
 	parts [NumParts]Vector
+	// union holds every key of v and the parts, key-sorted, with its
+	// weight in each (0 where absent): one walk over a candidate's
+	// centroid gives all five centroid cosines.
+	union []unionTerm
+}
+
+// unionTerm is a key's weight in the article's vector (index 0) and in
+// each part (1 + PartTitle…).
+type unionTerm struct {
+	K uint64
+	W [1 + NumParts]float32
+}
+
+// unionOf merges vs (each key-sorted) into one key-sorted list.
+func unionOf(vs [1 + NumParts]Vector) []unionTerm {
+	n := 0
+	for _, v := range vs {
+		n += len(v)
+	}
+	out := make([]unionTerm, 0, n)
+	var at [1 + NumParts]int
+	for {
+		k, any := uint64(0), false
+		for q, v := range vs {
+			if at[q] < len(v) && (!any || v[at[q]].K < k) {
+				k, any = v[at[q]].K, true
+			}
+		}
+		if !any {
+			return out
+		}
+		u := unionTerm{K: k}
+		for q, v := range vs {
+			if at[q] < len(v) && v[at[q]].K == k {
+				u.W[q] = v[at[q]].W
+				at[q]++
+			}
+		}
+		out = append(out, u)
+	}
+}
+
+// centroidDots returns the dot product of each vector of the union with
+// c, equal bit for bit to Dot of that vector with c: each sum takes its
+// products in key order, and a key absent from a vector adds 0·w = 0.
+func centroidDots(u []unionTerm, c Vector) [1 + NumParts]float64 {
+	var s [1 + NumParts]float32
+	i, j := 0, 0
+	for i < len(u) && j < len(c) {
+		switch ku, kc := u[i].K, c[j].K; {
+		case ku == kc:
+			w := c[j].W
+			for q := range s {
+				s[q] += u[i].W[q] * w
+			}
+			i++
+			j++
+		case ku < kc:
+			i++
+		default:
+			j++
+		}
+	}
+	var out [1 + NumParts]float64
+	for q, x := range s {
+		out[q] = float64(x)
+	}
+	return out
 }
 
 func (m *Model) pairDoc(d *Doc, v Vector) *pairDoc {
+	m.preparedParts(d)
+	return m.pairDocIDF(d, v, m.idf(d))
+}
+
+// preparedParts prepares d's features when they or their parts are
+// missing.
+func (m *Model) preparedParts(d *Doc) {
 	noParts := true
 	for _, v := range d.Parts {
 		noParts = noParts && len(v) == 0
@@ -157,12 +232,46 @@ func (m *Model) pairDoc(d *Doc, v Vector) *pairDoc {
 		// Features prepared elsewhere without their parts (or not at all).
 		Prepare(d, &m.p)
 	}
+}
+
+// pairDocIDF is pairDoc with d's IDF function given.
+func (m *Model) pairDocIDF(d *Doc, v Vector, idf func(uint64) float64) *pairDoc {
 	pd := &pairDoc{d: d, v: v}
-	idf := m.idf(d)
 	for i, f := range d.Parts {
 		pd.parts[i] = WeighFeat(f, idf, m.p.MaxDocTerms)
 	}
+	var vs [1 + NumParts]Vector
+	vs[0] = v
+	copy(vs[1:], pd.parts[:])
+	pd.union = unionOf(vs)
 	return pd
+}
+
+// featIDF is m.idf(d) computed once for each of d's features (every key
+// of a part is one of them): the article's vector and its four parts
+// then look the values up instead of computing a feature's blended IDF
+// (two sketch lookups, a log and an exp) up to three times.
+func (m *Model) featIDF(d *Doc) func(uint64) float64 {
+	idf := m.idf(d)
+	vals := make([]float64, len(d.Feat))
+	for i, t := range d.Feat {
+		vals[i] = idf(t.K)
+	}
+	feat := d.Feat
+	return func(k uint64) float64 {
+		if i, found := slices.BinarySearchFunc(feat, k, func(t Term, k uint64) int {
+			switch {
+			case t.K < k:
+				return -1
+			case t.K > k:
+				return 1
+			}
+			return 0
+		}); found {
+			return vals[i]
+		}
+		return idf(k)
+	}
 }
 
 // rareDF is the document frequency (the article itself included) up to
@@ -192,11 +301,12 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 		st.norm = st.Centroid.Norm()
 	}
 	n := st.norm
-	cent := func(v Vector) float64 {
+	dots := centroidDots(pd.union, st.Centroid)
+	cent := func(q int) float64 {
 		if n == 0 {
 			return 0
 		}
-		return Dot(v, st.Centroid) / n
+		return dots[q] / n
 	}
 	// Shared rare terms: the article's terms few articles carry that the
 	// story's centroid holds. Not counted when the weights leave the
@@ -228,7 +338,7 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 		return math.Log1p(a.Sub(b).Hours())
 	}
 	mass := m.recentAt(st, t)
-	c := cent(pd.v)
+	c := cent(0)
 	same, only := 0.0, 0.0
 	if _, found := slices.BinarySearch(st.Sources, pd.d.Source); found {
 		same = 1
@@ -238,8 +348,8 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 	}
 	copy(x, []float64{
 		c, 0, 0,
-		cent(pd.parts[PartTitle]), 0, cent(pd.parts[PartLead]), cent(pd.parts[PartBody]),
-		cent(pd.parts[PartEntity]), 0,
+		cent(1 + PartTitle), 0, cent(1 + PartLead), cent(1 + PartBody),
+		cent(1 + PartEntity), 0,
 		math.Log1p(float64(rare)), hours(t, st.Last), hours(t, st.First),
 		math.Log(float64(max(st.Size, 1))), math.Log1p(mass), c * math.Log1p(mass),
 		same, only,

@@ -412,7 +412,16 @@ func (m *Model) observeTime(t time.Time) {
 
 // Add assigns d to the most similar active story, or opens a new one.
 func (m *Model) Add(d *Doc) Assignment {
-	v := m.Vector(d)
+	var v Vector
+	var pd *pairDoc
+	if m.p.Learned != nil {
+		m.preparedParts(d)
+		idf := m.featIDF(d)
+		v = WeighFeat(d.Feat, idf, m.p.MaxDocTerms)
+		pd = m.pairDocIDF(d, v, idf)
+	} else {
+		v = m.Vector(d)
+	}
 	m.observeTime(d.Published)
 	m.refine()
 	cands := m.candidates(v, d.Published)
@@ -420,11 +429,9 @@ func (m *Model) Add(d *Doc) Assignment {
 	bestSim := 0.0
 	var joinable []*State // candidates the article could have joined: possible bridges
 	threshold := m.p.Threshold
-	var pd *pairDoc
 	var x []float64
 	if w := m.p.Learned; w != nil {
 		threshold = w.Threshold
-		pd = m.pairDoc(d, v)
 		x = make([]float64, len(featureNames))
 	}
 	for _, st := range cands {

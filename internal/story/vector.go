@@ -206,19 +206,26 @@ func WeighFeat(f Vector, idf func(uint64) float64, max int) Vector {
 // and returns them sorted by key.
 func truncate(v Vector, max int) Vector {
 	if max > 0 && len(v) > max {
-		slices.SortFunc(v, byWeight)
+		// The set of the max first by weight (a total order) is all that
+		// is kept; it is sorted by key next.
+		selectTop(v, max)
 		v = v[:max]
+	} else if slices.IsSortedFunc(v, byKey) {
+		// WeighFeat's and Add's input is key-sorted already.
+		return v
 	}
-	slices.SortFunc(v, func(a, b Term) int {
-		switch {
-		case a.K < b.K:
-			return -1
-		case a.K > b.K:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(v, byKey)
 	return v
+}
+
+func byKey(a, b Term) int {
+	switch {
+	case a.K < b.K:
+		return -1
+	case a.K > b.K:
+		return 1
+	}
+	return 0
 }
 
 func byWeight(a, b Term) int {
