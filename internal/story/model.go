@@ -221,6 +221,7 @@ type Model struct {
 	nextID  int64
 	from    time.Time // every stored story with Last ≥ from is in memory
 	hi      time.Time // latest published time seen
+	batchHi time.Time // latest published time placed since the last Evict
 	refined time.Time // latest published time when refine last looked
 	loaded  time.Time // latest Last of the stories Inserted from the store
 
@@ -407,6 +408,9 @@ func (m *Model) AddTo(d *Doc, id int64) Assignment {
 func (m *Model) observeTime(t time.Time) {
 	if t.After(m.hi) {
 		m.hi = t
+	}
+	if t.After(m.batchHi) {
+		m.batchHi = t
 	}
 }
 
@@ -929,14 +933,23 @@ func (m *Model) refine() {
 }
 
 // Evict drops the stories that ended more than Window before the latest
-// article seen (they are in the store already, or are about to be with
+// article placed since the last Evict (they are in the store already, or are about to be with
 // this batch's Changes), and rebuilds the postings when stale entries
 // outnumber live ones. Call it after TakeChanges.
 func (m *Model) Evict() {
-	if m.hi.IsZero() {
+	// The cut follows the batch just placed, not the latest time ever
+	// seen: an archive older than what the model holds (two archives
+	// imported one after the other, the newer first) would otherwise
+	// have each batch's stories evicted as soon as they are saved, and
+	// reloaded from the store by the next batch together with every
+	// story of the newer archive (ant_multisource then saudinewsnet: the
+	// whole of ant_multisource's stories fifteen times). In time order
+	// the batch's latest article is the latest seen: the same cut.
+	if m.batchHi.IsZero() {
 		return
 	}
-	cut := m.hi.Add(-m.p.Window)
+	cut := m.batchHi.Add(-m.p.Window)
+	m.batchHi = time.Time{}
 	for id, st := range m.stories {
 		if st.Last.Before(cut) {
 			delete(m.stories, id)
