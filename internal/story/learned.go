@@ -150,6 +150,56 @@ type pairDoc struct {
 	// weight in each (0 where absent): one walk over a candidate's
 	// centroid gives all five centroid cosines.
 	union []unionTerm
+	// vset finds v's keys by hashing, for the member scan: the article
+	// against up to 20 members of each candidate, vectors of 80 terms
+	// each, where a merge walks both.
+	vset keyIndex
+}
+
+// keyIndex is an open-addressing table of a vector's keys.
+type keyIndex struct {
+	v     Vector
+	slot  []int32 // index+1 into v, 0: empty
+	shift uint
+}
+
+func newKeyIndex(v Vector) keyIndex {
+	bits := uint(4)
+	for 1<<bits < 4*len(v) {
+		bits++
+	}
+	ix := keyIndex{v: v, slot: make([]int32, 1<<bits), shift: 64 - bits}
+	mask := uint64(len(ix.slot) - 1)
+	for i, t := range v {
+		h := (t.K * 0x9E3779B97F4A7C15) >> ix.shift
+		for ix.slot[h] != 0 {
+			h = (h + 1) & mask
+		}
+		ix.slot[h] = int32(i + 1)
+	}
+	return ix
+}
+
+// dot is Dot(ix.v, m) bit for bit: m's terms are taken in key order, so
+// the products are summed in the order the merge sums them.
+func (ix *keyIndex) dot(m Vector) float64 {
+	var s float32
+	mask := uint64(len(ix.slot) - 1)
+	for _, t := range m {
+		h := (t.K * 0x9E3779B97F4A7C15) >> ix.shift
+		for {
+			i := ix.slot[h]
+			if i == 0 {
+				break
+			}
+			if x := ix.v[i-1]; x.K == t.K {
+				s += x.W * t.W
+				break
+			}
+			h = (h + 1) & mask
+		}
+	}
+	return float64(s)
 }
 
 // unionTerm is a key's weight in the article's vector (index 0) and in
@@ -236,7 +286,7 @@ func (m *Model) preparedParts(d *Doc) {
 
 // pairDocIDF is pairDoc with d's IDF function given.
 func (m *Model) pairDocIDF(d *Doc, v Vector, idf func(uint64) float64) *pairDoc {
-	pd := &pairDoc{d: d, v: v}
+	pd := &pairDoc{d: d, v: v, vset: newKeyIndex(v)}
 	for i, f := range d.Parts {
 		pd.parts[i] = WeighFeat(f, idf, m.p.MaxDocTerms)
 	}
@@ -366,7 +416,16 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 			if w.Coef[f.i] > 0 {
 				// A little above the bound: float32 sums in another order
 				// may round a member's product past it.
-				x[f.i] = Dot(f.v, b)*(1+1e-5) + 1e-6
+				var d float64
+				if (f.i == fNearest || f.i == fLatest) && len(b) < sparseDotRatio*len(pd.v) {
+					// The article's whole vector against a bound of a
+					// few members: by its key index, where Dot would
+					// merge.
+					d = pd.vset.dot(b)
+				} else {
+					d = Dot(f.v, b)
+				}
+				x[f.i] = d*(1+1e-5) + 1e-6
 			}
 		}
 		if w.Prob(x) < floor {
@@ -378,7 +437,7 @@ func (m *Model) pairFeatures(x []float64, pd *pairDoc, st *State, floor float64)
 	nearDot := -1.0
 	for i := range st.Members {
 		mb := &st.Members[i]
-		if d := Dot(pd.v, mb.Vec); d > nearDot {
+		if d := pd.vset.dot(mb.Vec); d > nearDot {
 			near, nearDot = mb, d
 		}
 		if latest == nil || mb.Published.After(latest.Published) || (mb.Published.Equal(latest.Published) && mb.ID > latest.ID) {

@@ -117,3 +117,19 @@ func TestCentroidDotsAreEachDot(t *testing.T) {
 		}
 	}
 }
+
+// The member scan's hashed dot product must equal Dot bit for bit.
+func TestKeyIndexDotIsDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, c := range []struct{ na, nb int }{{0, 0}, {0, 80}, {80, 0}, {1, 1}, {80, 80}, {3, 80}, {80, 3}, {80, 1600}, {200, 80}} {
+		for _, space := range []uint64{100, 1000, 1 << 62} {
+			for range 30 {
+				a, b := randomVector(r, min(c.na, int(space)), space), randomVector(r, min(c.nb, int(space)), space)
+				ix := newKeyIndex(a)
+				if got, want := ix.dot(b), Dot(a, b); got != want {
+					t.Fatalf("%d×%d terms over %d keys: %v, Dot %v", len(a), len(b), space, got, want)
+				}
+			}
+		}
+	}
+}
