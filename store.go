@@ -14,6 +14,7 @@ type Store interface {
 	FeedService
 	StoryService
 	WorkService
+	LeaseService
 	MetaService
 	IndexService
 	DedupStore

@@ -1,6 +1,9 @@
 package marsad
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // WorkService records the work the pipeline's stages still owe: every
 // article saved is owed to every registered stage until that stage has
@@ -17,6 +20,14 @@ type WorkService interface {
 	// OwedArticles returns up to limit ids of articles stage still owes,
 	// ascending, above after. Empty when it owes nothing.
 	OwedArticles(ctx context.Context, stage string, after int64, limit int) ([]int64, error)
+	// ReadyWork returns up to limit ids of articles stage owes and no
+	// stage registered before it still owes (the story stage waits for an
+	// article's copy links), in the order of their published time, then
+	// URL (byte order), then id: an order every process computes alike
+	// from the articles alone, whatever process saved them and whatever
+	// ids they got. Empty when nothing is ready. EINVALID for an empty
+	// stage name.
+	ReadyWork(ctx context.Context, stage string, limit int) ([]int64, error)
 	// OwedCounts returns, for every registered stage, how many articles it
 	// still owes (0 included).
 	OwedCounts(ctx context.Context) (map[string]int, error)
@@ -26,6 +37,35 @@ type WorkService interface {
 	// OweAgain makes stage owe every stored article again, as after an
 	// analyzer change (reindex) when its stored results are dropped.
 	OweAgain(ctx context.Context, stage string) error
+}
+
+// LeaseService hands out named leases: a lease has at most one holder at
+// a time, until an expiry the holder pushes back by taking it again
+// (renewing) while it works. A holder that dies without releasing loses
+// the lease when it expires, and nothing else. Times come from the
+// callers (as ClaimDueFeeds' do): processes sharing a store must agree on
+// the time to well within a lease's length.
+type LeaseService interface {
+	// TakeLease makes holder the holder of lease name until now+ttl when
+	// the lease has no holder, has expired (its expiry at or before now),
+	// or is already holder's (a renewal), and reports whether holder holds
+	// it after the call. Two callers at once never both get true for a
+	// lease that another does not hold or has not let expire. EINVALID for
+	// an empty name or holder or a ttl ≤ 0.
+	TakeLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease ends holder's lease on name at once; nothing happens
+	// when another holder holds it (or nobody does). EINVALID for an empty
+	// name or holder.
+	ReleaseLease(ctx context.Context, name, holder string) error
+	// Leases returns the leases unexpired at now, by name.
+	Leases(ctx context.Context, now time.Time) ([]Lease, error)
+}
+
+// Lease is a named lease's holder and expiry.
+type Lease struct {
+	Name   string    `json:"name"`
+	Holder string    `json:"holder"`
+	Until  time.Time `json:"until"`
 }
 
 // MetaService keeps store-wide facts such as the analyzer version the
