@@ -72,6 +72,7 @@ type Pipeline struct {
 	registered bool
 	owing      bool      // work may be owed: catch up before the next batch
 	caughtUp   time.Time // last catch-up
+	lease      *leaseRun // set by WithLeases: stages run in RunStages only
 }
 
 // DefaultRetries and DefaultBackoff: a failed stage step (a store busy for
@@ -276,6 +277,9 @@ func (p *Pipeline) Commit(ctx context.Context, items []*Item) (Result, error) {
 		}
 	}
 	sortByPublished(res.Inserted)
+	if p.lease != nil {
+		return res, nil // owed to the stages, done by their leases' holders
+	}
 	for _, st := range p.stages {
 		start := time.Now()
 		if err := p.retry(ctx, st.Name(), func() error { return st.Process(ctx, res.Inserted) }); err != nil {
@@ -301,15 +305,11 @@ func (p *Pipeline) CatchUp(ctx context.Context) error {
 }
 
 func (p *Pipeline) catchUpIfDue(ctx context.Context) error {
-	if !p.registered {
-		names := make([]string, len(p.stages))
-		for i, st := range p.stages {
-			names[i] = st.Name()
-		}
-		if err := p.retry(ctx, "register", func() error { return p.store.RegisterStages(ctx, names) }); err != nil {
-			return fmt.Errorf("pipeline: %w", err)
-		}
-		p.registered = true
+	if err := p.register(ctx); err != nil {
+		return err
+	}
+	if p.lease != nil {
+		return nil // the stages' leases' holders catch up, in RunStages
 	}
 	if !p.owing && time.Since(p.caughtUp) < p.catchUpEvery {
 		return nil
@@ -320,6 +320,22 @@ func (p *Pipeline) catchUpIfDue(ctx context.Context) error {
 		}
 	}
 	p.owing, p.caughtUp = false, time.Now()
+	return nil
+}
+
+// register declares the stages to the store once.
+func (p *Pipeline) register(ctx context.Context) error {
+	if p.registered {
+		return nil
+	}
+	names := make([]string, len(p.stages))
+	for i, st := range p.stages {
+		names[i] = st.Name()
+	}
+	if err := p.retry(ctx, "register", func() error { return p.store.RegisterStages(ctx, names) }); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	p.registered = true
 	return nil
 }
 
@@ -406,9 +422,17 @@ func (p *Pipeline) retry(ctx context.Context, what string, fn func() error) erro
 	}
 }
 
+// sortByPublished orders items by published time, then URL, then id: the
+// order ReadyWork hands work over in. Articles published at the same
+// second are ordered by what they are (the URL), not by the id their save
+// happened to get, so that processes saving the same articles in another
+// order hand them to the stages alike.
 func sortByPublished(items []*Item) {
 	slices.SortStableFunc(items, func(a, b *Item) int {
 		if c := a.Article.Published.Compare(b.Article.Published); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Article.URL, b.Article.URL); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Article.ID, b.Article.ID)

@@ -72,9 +72,15 @@ func (s *Stage) PrepareItem(it *pipeline.Item) {
 	it.Prepared[s.Name()] = d
 }
 
+// Ordered implements pipeline.Ordered: clustering is online, so the same
+// articles in another order can make other stories.
+func (s *Stage) Ordered() bool { return true }
+
 // Process implements pipeline.Stage. The batch is counted into the
 // document frequencies first, then its articles are assigned in published
-// order.
+// order; articles published at the same time keep the order the pipeline
+// hands them in (by URL: an order every process computes alike, where ids
+// follow whichever process saved first).
 func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 	docs := make([]*Doc, 0, len(items))
 	for _, it := range items {
@@ -85,7 +91,8 @@ func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
 		}
 		docs = append(docs, d)
 	}
-	return s.run(ctx, sortByPublished(docs), true)
+	slices.SortStableFunc(docs, func(a, b *Doc) int { return a.Published.Compare(b.Published) })
+	return s.run(ctx, docs, true)
 }
 
 // run places docs (in published order). The clustering is computed on
