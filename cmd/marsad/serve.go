@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -32,6 +33,7 @@ func (a *cli) serveCmd() *cobra.Command {
 	var pollWorkers int
 	var catchUp time.Duration
 	var net netFlags
+	var stageLease, settle, settleMax, feedLease time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web interface and follow the feeds",
@@ -43,9 +45,17 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
   all     pages, API and feeds in one process (the default)
   web     pages and API only: no polling, no stage runs; articles POSTed to
           the API are saved and left owed to the workers' stages
-  worker  polls the feeds and does the stages' owed work (every minute, and
-          what web processes saved); answers only /healthz, /readyz and
-          /metrics on --addr`,
+  worker  polls the feeds and saves what they bring; runs each pipeline
+          stage (dedup, story, tags) only while it holds the stage's lease
+          in the store, on the work every process saved; answers only
+          /healthz, /readyz and /metrics on --addr
+
+Workers share the stages through leases (--stage-lease): one holder per
+stage at a time, renewed while it lives; a worker killed while holding one
+holds the stage up for the lease's length at most. The story stage waits
+until its work has settled (--settle without a new article, or --settle-max
+at most) and clusters it in published order, so that the same articles make
+the same stories however many workers saved them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkAddr(addr); err != nil {
@@ -54,8 +64,9 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			if !slices.Contains([]string{roleAll, roleWeb, roleWorker}, role) {
 				return marsad.Errorf(marsad.EINVALID, "--role %q: want all, web or worker", role)
 			}
-			if pollWorkers < 1 || catchUp <= 0 {
-				return marsad.Errorf(marsad.EINVALID, "--poll-workers %d, --catch-up-every %s: want at least 1 and a positive duration", pollWorkers, catchUp)
+			if pollWorkers < 1 || catchUp <= 0 || stageLease <= 0 || settle <= 0 || settleMax <= 0 || feedLease <= 0 {
+				return marsad.Errorf(marsad.EINVALID, "--poll-workers %d, --catch-up-every %s, --stage-lease %s, --settle %s, --settle-max %s, --feed-lease %s: want at least 1 and positive durations",
+					pollWorkers, catchUp, stageLease, settle, settleMax, feedLease)
 			}
 			pages, polls := role != roleWorker, role != roleWeb && !noPoll
 			ctx, cancel := context.WithCancel(cmd.Context())
@@ -74,9 +85,17 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			// (the poller, the API's POST): their small batches are
 			// committed together. A web process runs no stage: it saves,
 			// and the articles stay owed to the workers' stages.
-			p := a.useCases(db).Pipeline()
-			if role == roleWeb {
+			p := a.useCases(db).Pipeline(pipeline.WithCatchUpEvery(catchUp))
+			switch role {
+			case roleWeb:
 				p = pipeline.New(db, an, pipeline.WithLogger(a.log))
+			case roleWorker:
+				holder, err := leaseHolder()
+				if err != nil {
+					return err
+				}
+				p = a.useCases(db).Pipeline(pipeline.WithLeases(db, pipeline.LeaseOptions{Holder: holder,
+					TTL: stageLease, Quiet: settle, Bound: settleMax}))
 			}
 			b, wait := a.startBatcher(ctx, p)
 			metrics := ops.New(db, a.log, marsadapp.AnalyzerVersionKey, fmt.Sprint(analyzer.Version))
@@ -101,11 +120,17 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 				}
 				handler = metrics.Handler(srv)
 			}
+			stagesDone := make(chan struct{})
 			if role == roleWorker {
-				// Work owed by other processes (a web process's saves, a
-				// process that died) is done even when no feed brings
-				// anything to commit.
-				go catchUpEvery(ctx, p, catchUp, a.log)
+				// The stages run apart from the saves, in whichever worker
+				// holds each one's lease, on the work every process saved
+				// (a web process's, a dead worker's).
+				go func() {
+					defer close(stagesDone)
+					p.RunStages(ctx)
+				}()
+			} else {
+				close(stagesDone)
 			}
 			pollDone := make(chan error, 1)
 			if !polls {
@@ -126,7 +151,8 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 					}
 					a.log.Info("first start: following the built-in outlets", "feeds", res.Added)
 				}
-				poller := feeds.NewPoller(db, metrics.Door("feed", b), a.newFetchClient(net), feeds.Options{Logger: a.log, OnPoll: metrics.Polled, Workers: pollWorkers})
+				poller := feeds.NewPoller(db, metrics.Door("feed", b), a.newFetchClient(net), feeds.Options{Logger: a.log, OnPoll: metrics.Polled,
+					Workers: pollWorkers, Lease: feedLease})
 				go func() {
 					err := poller.Run(ctx)
 					if berr := wait(); err == nil || errors.Is(err, context.Canceled) {
@@ -142,6 +168,7 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 			}()
 			err = web.Serve(ctx, addr, handler)
 			cancel()
+			<-stagesDone // the stages' leases released
 			if perr := <-pollDone; perr != nil && !errors.Is(perr, context.Canceled) && err == nil {
 				err = perr
 			}
@@ -159,9 +186,28 @@ On first start, when no feed is followed, the built-in list of Arabic outlets
 	a.cfg.String(cmd.Flags(), &role, "role", "MARSAD_ROLE", roleAll, "what this process does: all, web (pages and API) or worker (feeds and stages); see --help")
 	a.cfg.Int(cmd.Flags(), &pollWorkers, "poll-workers", "MARSAD_POLL_WORKERS", feeds.DefaultWorkers, "feeds this process polls at once")
 	a.cfg.Duration(cmd.Flags(), &catchUp, "catch-up-every", "MARSAD_CATCH_UP_EVERY", pipeline.DefaultCatchUpEvery,
-		"how often a worker looks for the stages' owed work (what web processes saved, what a dead process left)")
+		"--role all: how often the stages look for owed work a dead process left (workers look every second, under the stages' leases)")
+	a.cfg.Duration(cmd.Flags(), &stageLease, "stage-lease", "MARSAD_STAGE_LEASE", 30*time.Second, "worker: how long a stage's lease lasts unless renewed (a killed worker's stage waits this long at most)")
+	a.cfg.Duration(cmd.Flags(), &settle, "settle", "MARSAD_SETTLE", 5*time.Second, "worker: the story stage clusters its work once no article was saved for this long …")
+	a.cfg.Duration(cmd.Flags(), &settleMax, "settle-max", "MARSAD_SETTLE_MAX", time.Minute, "worker: … or once its oldest owed article has waited this long")
+	a.cfg.Duration(cmd.Flags(), &feedLease, "feed-lease", "MARSAD_FEED_LEASE", 15*time.Minute, "how long a claimed feed is this process's alone (a killed poller's feeds come back after it)")
 	net.register(&a.cfg, cmd)
 	return cmd
+}
+
+// leaseHolder names this process in the stages' leases: host, pid and a
+// random part, so that a restarted process with the same pid never holds a
+// dead one's lease.
+func leaseHolder() (string, error) {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "host"
+	}
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("lease holder: %w", err)
+	}
+	return fmt.Sprintf("%s:%d:%x", host, os.Getpid(), b), nil
 }
 
 // The roles of a serve process.
@@ -170,24 +216,6 @@ const (
 	roleWeb    = "web"
 	roleWorker = "worker"
 )
-
-// catchUpEvery hands the stages their owed work now and then every, until
-// ctx ends. A failure is logged and tried again at the next tick: the
-// work stays owed.
-func catchUpEvery(ctx context.Context, p *pipeline.Pipeline, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := p.CatchUp(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("catching up owed work", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
 
 // checkAddr refuses a listen address that is not HOST:PORT before anything
 // starts (a bare port would otherwise be taken as a host name and fail
