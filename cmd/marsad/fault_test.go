@@ -48,12 +48,18 @@ type storeState struct {
 
 func readState(t *testing.T, path string) storeState {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	return stateOf(t, db)
+}
+
+// stateOf reads the storeState of an open store of any backend.
+func stateOf(t *testing.T, db marsad.Store) storeState {
+	t.Helper()
+	ctx := context.Background()
 	arts, _, err := db.FindArticles(ctx, marsad.ArticleFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -86,26 +92,27 @@ func readState(t *testing.T, path string) storeState {
 	return s
 }
 
-// compareStates reports how got differs from want; stories says whether
+// compareStates reports how got differs from want (the reference: a clean
+// import, a single process); stories says whether
 // the story partitions must be equal too.
 func compareStates(t *testing.T, what string, got, want storeState, stories bool) {
 	t.Helper()
 	if got.articles != want.articles || got.noStory != 0 || got.pending != 0 {
-		t.Errorf("%s: %d articles (%d without a story, %d owed), clean import %d", what, got.articles, got.noStory, got.pending, want.articles)
+		t.Errorf("%s: %d articles (%d without a story, %d owed), the reference %d", what, got.articles, got.noStory, got.pending, want.articles)
 	}
 	diff := func(name string, g, w map[string]string) {
 		n := 0
 		for k, v := range w {
 			if g[k] != v {
 				if n++; n <= 3 {
-					t.Errorf("%s: %s of %s is %q, clean import %q", what, name, k, g[k], v)
+					t.Errorf("%s: %s of %s is %q, the reference %q", what, name, k, g[k], v)
 				}
 			}
 		}
 		for k := range g {
 			if _, ok := w[k]; !ok {
 				if n++; n <= 3 {
-					t.Errorf("%s: %s of %s is %q, none in the clean import", what, name, k, g[k])
+					t.Errorf("%s: %s of %s is %q, none in the reference", what, name, k, g[k])
 				}
 			}
 		}
