@@ -352,7 +352,48 @@ func TestManyProcesses(t *testing.T) {
 		t.Error("no copy linked in the single process's store: the comparison of copy links proves nothing")
 	}
 	compareStates(t, "four workers (one killed), against one worker", got, want, true)
+
+	// And one worker's stores equals what the plain pipeline makes of the
+	// same articles in one `marsad import` (stages run inline, no lease),
+	// given in published, URL order: the worker's stages place the work in
+	// the order an import of the settled articles would.
+	file := filepath.Join(t.TempDir(), "stored.jsonl")
+	writeStored(t, ref, file)
+	sqlitePath := filepath.Join(t.TempDir(), "import.db")
+	if out, err := child(t.Context(), sqlitePath, "import", file).CombinedOutput(); err != nil {
+		t.Fatalf("import of the stored articles: %v\n%s", err, out)
+	}
+	compareStates(t, "one worker, against an import of the same articles", want, readState(t, sqlitePath), true)
 	t.Logf("%d articles, %d copies linked, %d stories in both", got.articles, len(got.canonical), countStories(got))
+}
+
+// writeStored writes the articles of db as an import file, in published
+// then URL order.
+func writeStored(t *testing.T, db marsad.Store, path string) {
+	t.Helper()
+	arts, _, err := db.FindArticles(t.Context(), marsad.ArticleFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(arts, func(a, b *marsad.Article) int {
+		if c := a.Published.Compare(b.Published); c != 0 {
+			return c
+		}
+		return strings.Compare(a.URL, b.URL)
+	})
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	for _, a := range arts {
+		raw := marsad.RawArticle{URL: a.URL, Title: a.Title, Body: a.Body, Summary: a.Summary, Source: a.Source,
+			SourceName: a.SourceName, Published: a.Published, ID: a.ExternalID, Author: a.Author, Category: a.Category, Lang: a.Lang}
+		if err := enc.Encode(raw); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // pidOf reads the process id out of a lease holder's name (host:pid:random).
