@@ -335,6 +335,13 @@ func TestManyProcesses(t *testing.T) {
 			t.Errorf("web%d: %s: status %d, story %d (%v), want the store's %d", i%2+1, u, resp.StatusCode, a.StoryID, err, byURL[canon])
 		}
 	}
+	// `marsad stats` names the stages' holders.
+	stats := exec.Command(os.Args[0], "--database-url", dbURL, "stats")
+	stats.Env = append(os.Environ(), "MARSAD_TEST_CHILD=1")
+	out, err := stats.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "lease: name=stage:story holder=") || !strings.Contains(string(out), "lease: name=stage:dedup holder=") {
+		t.Errorf("marsad stats: %v\n%s", err, out)
+	}
 	var wg sync.WaitGroup
 	for _, p := range all {
 		wg.Go(p.stop)

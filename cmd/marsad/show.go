@@ -100,6 +100,14 @@ func (a *cli) statsCmd() *cobra.Command {
 				for _, stage := range slices.Sorted(maps.Keys(st.Pending)) {
 					fmt.Fprintf(a.stdout, "owed: stage=%s articles=%d\n", stage, st.Pending[stage])
 				}
+				// Which worker runs which stage now (serve --role worker).
+				leases, err := db.Leases(ctx, time.Now())
+				if err != nil {
+					return err
+				}
+				for _, l := range leases {
+					fmt.Fprintf(a.stdout, "lease: name=%s holder=%s until=%s\n", l.Name, l.Holder, l.Until.Format(time.RFC3339))
+				}
 				fmt.Fprintf(a.stdout, "stats: articles=%d sources=%d feeds=%d stories=%d tags=%d copies=%d pending=%d\n",
 					st.Articles, st.Sources, st.Feeds, st.Stories, st.Tags, st.Copies, st.PendingTotal())
 				if st.Articles == 0 {
