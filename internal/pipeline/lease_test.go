@@ -148,3 +148,56 @@ func TestStagesUnderLeases(t *testing.T) {
 		t.Errorf("leases left after both processes stopped: %v %v", l, err)
 	}
 }
+
+// blockingStage holds its batch until its context ends, as a long batch
+// would, and says so on stopped.
+type blockingStage struct {
+	started chan struct{}
+	stopped chan error
+}
+
+func (b *blockingStage) Name() string { return "slow" }
+func (b *blockingStage) Process(ctx context.Context, items []*pipeline.Item) error {
+	close(b.started)
+	<-ctx.Done()
+	b.stopped <- ctx.Err()
+	return ctx.Err()
+}
+
+// TestLostLeaseStopsTheStage: while a holder's batch runs, its lease
+// passes to another process (as when the holder was paused past its
+// expiry); the holder's next renewal finds it gone and stops the batch,
+// rather than finishing work another process now does.
+func TestLostLeaseStopsTheStage(t *testing.T) {
+	db := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := &blockingStage{started: make(chan struct{}), stopped: make(chan error, 1)}
+	const ttl = 300 * time.Millisecond
+	p := pipeline.New(db, analyzer.New(), pipeline.WithStages(st),
+		pipeline.WithLeases(db, pipeline.LeaseOptions{Holder: "p1", TTL: ttl, Tick: 20 * time.Millisecond}))
+	if _, err := p.Ingest(ctx, []*marsad.RawArticle{{URL: "https://a.example/1", Title: "خبر", Body: "نص"}}); err != nil {
+		t.Fatal(err)
+	}
+	go p.RunStages(ctx)
+	select {
+	case <-st.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stage never started")
+	}
+	// Another process takes the lease over.
+	if err := db.ReleaseLease(ctx, pipeline.LeaseName("slow"), "p1"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.TakeLease(ctx, pipeline.LeaseName("slow"), "p2", time.Now(), time.Minute); err != nil || !ok {
+		t.Fatalf("p2 takes the lease: %v %v", ok, err)
+	}
+	select {
+	case err := <-st.stopped:
+		if err == nil {
+			t.Error("the batch ended without its context ending")
+		}
+	case <-time.After(5 * ttl):
+		t.Fatal("the holder that lost its lease went on with its batch")
+	}
+}
