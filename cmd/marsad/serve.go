@@ -85,7 +85,7 @@ the same stories however many workers saved them.`,
 			// (the poller, the API's POST): their small batches are
 			// committed together. A web process runs no stage: it saves,
 			// and the articles stay owed to the workers' stages.
-			p := a.useCases(db).Pipeline(pipeline.WithCatchUpEvery(catchUp))
+			var p *pipeline.Pipeline
 			switch role {
 			case roleWeb:
 				p = pipeline.New(db, an, pipeline.WithLogger(a.log))
@@ -96,6 +96,8 @@ the same stories however many workers saved them.`,
 				}
 				p = a.useCases(db).Pipeline(pipeline.WithLeases(db, pipeline.LeaseOptions{Holder: holder,
 					TTL: stageLease, Quiet: settle, Bound: settleMax}))
+			default:
+				p = a.useCases(db).Pipeline(pipeline.WithCatchUpEvery(catchUp))
 			}
 			b, wait := a.startBatcher(ctx, p)
 			metrics := ops.New(db, a.log, marsadapp.AnalyzerVersionKey, fmt.Sprint(analyzer.Version))
