@@ -97,6 +97,9 @@ type StoryTx interface {
 	Owed(ctx context.Context, stage string, ids []int64) (map[int64]bool, error)
 	// Save writes a batch's changes, completes its work and changes the
 	// generation, returning the new one. EINVALID in a read transaction.
+	// When ctx carries a LeaseCheck (WithLeaseCheck), ECONFLICT and
+	// nothing written unless its holder holds the lease; the lease then
+	// cannot change hands before the transaction ends.
 	Save(ctx context.Context, ch *StoryChanges) (int64, error)
 }
 

@@ -61,6 +61,29 @@ type LeaseService interface {
 	Leases(ctx context.Context, now time.Time) ([]Lease, error)
 }
 
+// LeaseCheck names the lease a stage's write must still belong to: a
+// holder paused past its lease's end (a stopped process, a long swap) may
+// wake up in the middle of a batch after another process took the stage
+// over, and must then write nothing.
+type LeaseCheck struct {
+	Name, Holder string
+}
+
+// leaseCheckKey is the context key of a LeaseCheck.
+type leaseCheckKey struct{}
+
+// WithLeaseCheck returns ctx carrying lc, for the store writes that honour
+// it (StoryTx.Save).
+func WithLeaseCheck(ctx context.Context, lc LeaseCheck) context.Context {
+	return context.WithValue(ctx, leaseCheckKey{}, lc)
+}
+
+// LeaseCheckOf returns the LeaseCheck ctx carries, if any.
+func LeaseCheckOf(ctx context.Context) (LeaseCheck, bool) {
+	lc, ok := ctx.Value(leaseCheckKey{}).(LeaseCheck)
+	return lc, ok
+}
+
 // Lease is a named lease's holder and expiry.
 type Lease struct {
 	Name   string    `json:"name"`

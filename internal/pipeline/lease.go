@@ -188,8 +188,10 @@ func (p *Pipeline) runLeased(ctx context.Context, i int, st Stage, name string) 
 		}
 	}
 	// The lease is renewed while the batches run; losing it (a pause
-	// longer than the TTL let another process take it) stops the work.
-	sctx, cancel := context.WithCancel(ctx)
+	// longer than the TTL let another process take it) stops the work, and
+	// the stores refuse a story save whose lease has passed on (the
+	// LeaseCheck): a holder that wakes up mid-batch writes nothing.
+	sctx, cancel := context.WithCancel(marsad.WithLeaseCheck(ctx, marsad.LeaseCheck{Name: name, Holder: lr.o.Holder}))
 	defer cancel()
 	done := make(chan struct{})
 	defer close(done)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -200,6 +201,18 @@ func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]
 func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, error) {
 	if x.readOnly {
 		return 0, marsad.Errorf(marsad.EINVALID, "story save in a read-only transaction")
+	}
+	if lc, ok := marsad.LeaseCheckOf(ctx); ok {
+		// FOR SHARE: a TakeLease by another holder waits for this
+		// transaction, so the lease cannot pass on while the save runs.
+		var holder string
+		err := x.tx.QueryRow(ctx, `SELECT holder FROM leases WHERE name = $1 FOR SHARE`, lc.Name).Scan(&holder)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("story save: lease %s: %w", lc.Name, err)
+		}
+		if holder != lc.Holder {
+			return 0, marsad.Errorf(marsad.ECONFLICT, "story save: lease %s is not %s's (held by %q)", lc.Name, lc.Holder, holder)
+		}
 	}
 	gen, err := bumpStoryGeneration(ctx, x.tx)
 	if err != nil {

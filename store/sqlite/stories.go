@@ -262,6 +262,18 @@ func (x *storyTx) Save(ctx context.Context, ch *marsad.StoryChanges) (int64, err
 	if x.readOnly {
 		return 0, marsad.Errorf(marsad.EINVALID, "story save in a read-only transaction")
 	}
+	if lc, ok := marsad.LeaseCheckOf(ctx); ok {
+		// The write transaction holds SQLite's one write lock: no
+		// TakeLease can change the holder before it ends.
+		var holder string
+		err := x.tx.QueryRowContext(ctx, `SELECT holder FROM leases WHERE name = ?`, lc.Name).Scan(&holder)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("story save: lease %s: %w", lc.Name, err)
+		}
+		if holder != lc.Holder {
+			return 0, marsad.Errorf(marsad.ECONFLICT, "story save: lease %s is not %s's (held by %q)", lc.Name, lc.Holder, holder)
+		}
+	}
 	gen, err := bumpStoryGeneration(ctx, x.tx)
 	if err != nil {
 		return 0, err

@@ -186,3 +186,34 @@ func testReadyWork(t *testing.T, h *harness) {
 	wantIDs(t, "tags' ready work", ready("tags", 10), []int64{late})
 	wantIDs(t, "ready work of an unknown stage", ready("unknown", 10), nil)
 }
+
+// testStorySaveUnderLease: a story save made under a LeaseCheck writes
+// only while its holder holds the lease; otherwise ECONFLICT and nothing
+// written (the work stays owed).
+func testStorySaveUnderLease(t *testing.T, h *harness) {
+	check(t, "register", h.RegisterStages(ctx(t), []string{"story"}))
+	ids := seq(t, h, "a", "a", 0, 3)
+	const name = "stage:story"
+	if ok, err := h.TakeLease(ctx(t), name, "w1", time.Now(), time.Minute); err != nil || !ok {
+		t.Fatalf("take: %v %v", ok, err)
+	}
+	save := func(holder string, done ...int64) error {
+		t.Helper()
+		c := marsad.WithLeaseCheck(ctx(t), marsad.LeaseCheck{Name: name, Holder: holder})
+		return h.StoryTx(c, func(tx marsad.StoryTx) error {
+			_, err := tx.Save(c, &marsad.StoryChanges{Stage: "story", Done: done})
+			return err
+		})
+	}
+	wantCode(t, "save by a process that does not hold the lease", save("w2", ids[0]), marsad.ECONFLICT)
+	check(t, "save by the holder", save("w1", ids[1]))
+	// w1 pauses past the end; w2 takes the stage over: w1's late save is refused.
+	later := time.Now().Add(2 * time.Minute)
+	if ok, err := h.TakeLease(ctx(t), name, "w2", later, time.Minute); err != nil || !ok {
+		t.Fatalf("w2 takes the expired lease: %v %v", ok, err)
+	}
+	wantCode(t, "save by the former holder", save("w1", ids[2]), marsad.ECONFLICT)
+	check(t, "release", h.ReleaseLease(ctx(t), name, "w2"))
+	wantCode(t, "save under a lease nobody holds", save("w2", ids[2]), marsad.ECONFLICT)
+	wantIDs(t, "story owes after the refused saves", allOwed(t, h, "story"), []int64{ids[0], ids[2]})
+}

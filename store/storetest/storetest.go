@@ -73,6 +73,7 @@ func Run(t *testing.T, open Opener) {
 		{"Work/ReadyWork", testReadyWork},
 		{"Leases/TakeRenewExpireRelease", testLeases},
 		{"Leases/OneHolderAtOnce", testLeaseOneHolder},
+		{"Leases/StorySaveUnderLease", testStorySaveUnderLease},
 		{"Meta", testMeta},
 		{"DataVersion", testDataVersion},
 		{"Stats", testStats},
