@@ -20,6 +20,7 @@ type Store interface {
 	DedupStore
 	StoryStore
 	TagStore
+	RelatedStore
 	VersionService
 	// Stats returns counts of what the store holds.
 	Stats(ctx context.Context) (*Stats, error)

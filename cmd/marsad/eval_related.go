@@ -17,6 +17,7 @@ import (
 func (a *cli) evalRelatedCmd() *cobra.Command {
 	var articles, gold, keep string
 	var batch int
+	var compare bool
 	p := related.DefaultParams()
 	cmd := &cobra.Command{
 		Use:   "related --articles FILE --gold FILE",
@@ -27,8 +28,10 @@ more. p_at5: share of its first k similar entries in its gold story, k = min(5,
 other copy groups in that story); strict_p_at5 divides by 5 always. bad_lists:
 lists holding the article, a copy of it, one copy group twice, or an entry of
 the page's other list. The first line is the baseline (the more-like-this
-query's bm25 order, no re-ranking), the last the lists as marsad shows them,
-with the baseline's p_at5 of the same run at its end.`,
+query's bm25 order, no re-ranking), the last the lists as marsad shows them
+(candidates from the related stage's stored vectors), with the baseline's
+p_at5 of the same run at its end. --compare adds, between them, the same
+re-ranking of candidates from the more-like-this search (the first design).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -77,6 +80,17 @@ with the baseline's p_at5 of the same run at its end.`,
 				return fmt.Errorf("eval related: baseline: %w", err)
 			}
 			eval.WriteRelated(w, "baseline (bm25 more-like-this, no re-ranking)", bs, nil)
+			if compare {
+				// The first design, in the same run: the same re-ranking of
+				// candidates from a more-like-this search, bodies analyzed.
+				sp := p
+				sp.FromSearch = true
+				ss, err := eval.ScoreRelated(ctx, db, related.New(db, an.Terms, sp), g, ids)
+				if err != nil {
+					return fmt.Errorf("eval related: search candidates: %w", err)
+				}
+				eval.WriteRelated(w, "search candidates (more-like-this, bodies analyzed)", ss, &bs)
+			}
 			s, err := eval.ScoreRelated(ctx, db, related.New(db, an.Terms, p), g, ids)
 			if err != nil {
 				return fmt.Errorf("eval related: %w", err)
@@ -89,6 +103,8 @@ with the baseline's p_at5 of the same run at its end.`,
 	cmd.Flags().StringVar(&gold, "gold", "", "story_gold labels JSONL")
 	cmd.Flags().IntVar(&batch, "batch", 500, "import batch size")
 	cmd.Flags().StringVar(&keep, "keep", "", "import into this store file and keep it; reuse it when it exists")
+	cmd.Flags().BoolVar(&compare, "compare", false, "also score the candidates of the more-like-this search (the first design)")
+	cmd.Flags().IntVar(&p.KeyTerms, "key-terms", p.KeyTerms, "heaviest terms the related stage stores per article (a new import only)")
 	cmd.Flags().IntVar(&p.QueryTerms, "query-terms", p.QueryTerms, "terms in the more-like-this query")
 	cmd.Flags().IntVar(&p.Candidates, "candidates", p.Candidates, "copy groups re-ranked")
 	cmd.Flags().IntVar(&p.TitleWeight, "title-weight", p.TitleWeight, "times a title term counts")

@@ -20,6 +20,7 @@ import (
 	"github.com/marsad/marsad/internal/ingest"
 	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/internal/story"
+	"github.com/marsad/marsad/internal/related/relatedstage"
 	"github.com/marsad/marsad/internal/tags/tagstage"
 )
 
@@ -117,6 +118,10 @@ func (a *App) Reindex(ctx context.Context, progress func(done int)) (ReindexResu
 	// Tag keys are analyzer terms: the tags are found again with the new
 	// ones.
 	if err := a.Store.ResetTags(ctx, tagstage.StageName); err != nil {
+		return res, err
+	}
+	// The related lists' vectors are counts of analyzer terms.
+	if err := a.Store.ResetTermVectors(ctx, relatedstage.StageName); err != nil {
 		return res, err
 	}
 	if err := a.Pipeline().CatchUp(ctx); err != nil {

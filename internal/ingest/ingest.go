@@ -11,6 +11,8 @@ import (
 	"github.com/marsad/marsad/internal/dedup"
 	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/pipeline"
+	"github.com/marsad/marsad/internal/related"
+	"github.com/marsad/marsad/internal/related/relatedstage"
 	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/internal/tags"
 	"github.com/marsad/marsad/internal/tags/tagstage"
@@ -18,12 +20,14 @@ import (
 
 // Stages returns marsad's stages over store: dedup first (a copy joins its
 // canonical article's story, so links must exist before clustering), then
-// stories with parameters sp, then tags.
+// stories with parameters sp, then tags, then the related lists' term
+// vectors.
 func Stages(store marsad.Store, an *analyzer.Analyzer, sp story.Params) []pipeline.Stage {
 	return []pipeline.Stage{
 		dedupstage.New(store, dedup.DefaultConfig()),
 		story.NewStage(store, sp, an.Terms),
 		tagstage.New(store, tags.New(an, tags.DefaultParams())),
+		relatedstage.New(store, related.New(store, an.Terms, relatedstage.Params())),
 	}
 }
 

@@ -11,19 +11,20 @@ import (
 // dfCache keeps the document frequencies already read from the index: a
 // page's candidates share most of their vocabulary with earlier pages', so
 // after a few hundred lists nearly every lookup is a map hit. The counts
-// are dropped when the archive has grown by a fiftieth since they were
+// are dropped when the archive has grown by a share refresh since they were
 // read (or shrunk: a rebuilt store), so the weights follow the archive.
 type dfCache struct {
-	mu   sync.Mutex
-	df   map[string]int
-	docs int // articles indexed when df was read
+	mu      sync.Mutex
+	df      map[string]int
+	docs    int // articles indexed when df was read
+	refresh float64
 }
 
 // maxCachedTerms bounds the cache: far above the vocabulary of the two
 // shared archives (about 150k terms), small in memory.
 const maxCachedTerms = 1 << 20
 
-func newDFCache() *dfCache { return &dfCache{df: map[string]int{}} }
+func newDFCache(refresh float64) *dfCache { return &dfCache{df: map[string]int{}, refresh: refresh} }
 
 // idf returns ln((N+1)/(df+1)) for each key, N the number of indexed
 // articles, reading the frequencies it does not hold from s.
@@ -43,7 +44,7 @@ func (c *dfCache) idf(ctx context.Context, s marsad.SearchService, keys []string
 			return nil, err
 		}
 		c.mu.Lock()
-		if docs < c.docs || docs > c.docs+c.docs/50 || len(c.df) > maxCachedTerms {
+		if docs < c.docs || float64(docs) > float64(c.docs)*(1+c.refresh) || len(c.df) > maxCachedTerms {
 			c.df, c.docs = make(map[string]int, len(c.df)), docs
 			c.mu.Unlock()
 			// Re-read everything asked now at the new size.

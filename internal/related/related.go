@@ -2,14 +2,18 @@
 // similar articles (مقالات مشابهة) and the read-also picks (إقرأ أيضاً).
 //
 // It is a pure algorithm over the root package's interfaces: the article
-// in, two lists out. Its candidates come from a more-like-this query — the
-// article's heaviest TF-IDF terms ORed together — run by the store's
-// search (bm25, one hit per copy group) among the articles published within
-// a week of it; they are then re-ranked by the cosine of whole-text TF-IDF
-// vectors plus that of the leads (title and first sentences: what the event
-// is), and by closeness in time. Nothing is
-// stored: a list reflects the archive and the stories as they are when it
-// is asked for (see Cache for keeping recent answers).
+// in, two lists out. The related stage (Stage) keeps, per article, its term
+// counts and its heaviest terms (marsad.RelatedStore); a list's candidates
+// are the articles published within a week of the article that share the
+// most weight of its heaviest terms (the store's candidate query, one per
+// copy group); they are then re-ranked by the cosine of whole-text TF-IDF
+// vectors plus that of the leads (title and first sentences: what the
+// event is), and by closeness in time, weights taken from the archive's
+// document frequencies when the list is asked for. A list reflects the
+// archive and the stories as they are when it is asked for (see Cache for
+// keeping recent answers). Params.FromSearch keeps the first design (a
+// more-like-this search of the index and the candidates' bodies analyzed
+// again), the comparison of `marsad eval related`.
 package related
 
 import (
@@ -100,8 +104,22 @@ type Params struct {
 	// LeadTerms is the number of body terms a lead holds.
 	LeadTerms int
 	// Plain skips the re-ranking: candidates stay in bm25 order (the
-	// baseline `eval related` prints).
+	// baseline `eval related` prints). It implies FromSearch.
 	Plain bool
+	// KeyTerms is the number of an article's heaviest terms the related
+	// stage stores for the candidate query.
+	KeyTerms int
+	// DFRefresh is the share by which the archive grows before the
+	// document frequencies read from it are read again: the weights of a
+	// term barely move with a few more articles, and reading them costs
+	// (DefaultParams: a fiftieth; the related stage, which reads those of
+	// every new article while an import doubles the archive, a quarter).
+	DFRefresh float64
+	// FromSearch takes the candidates from a more-like-this search of the
+	// index and analyzes their bodies again, instead of the stored term
+	// vectors: the first design, tens of milliseconds a list, kept to
+	// compare the two in one run.
+	FromSearch bool
 }
 
 // DefaultParams returns the parameters chosen on one gold window and
@@ -109,6 +127,8 @@ type Params struct {
 func DefaultParams() Params {
 	return Params{
 		QueryTerms:  20,
+		KeyTerms:    30,
+		DFRefresh:   0.02,
 		Candidates:  40,
 		TitleWeight: 3,
 		// With the lead and the window (p@5 April, May): 24 h 0.741,
@@ -126,19 +146,26 @@ func DefaultParams() Params {
 	}
 }
 
+// Store is what a Finder reads: the search index's document frequencies
+// (and its search, for FromSearch) and the related stage's vectors.
+type Store interface {
+	marsad.SearchService
+	marsad.RelatedStore
+}
+
 // Finder computes the lists of an article.
 type Finder struct {
-	search marsad.SearchService
+	search Store
 	terms  func(string) []string
 	p      Params
 	df     *dfCache
 }
 
-// New returns a Finder over the store's search and document frequencies;
-// terms is the analyzer's (analyzer.Terms), the one the index was built
-// with.
-func New(s marsad.SearchService, terms func(string) []string, p Params) *Finder {
-	return &Finder{search: s, terms: terms, p: p, df: newDFCache()}
+// New returns a Finder over the store's vectors, search and document
+// frequencies; terms is the analyzer's (analyzer.Terms), the one the index
+// and the vectors were built with.
+func New(s Store, terms func(string) []string, p Params) *Finder {
+	return &Finder{search: s, terms: terms, p: p, df: newDFCache(p.DFRefresh)}
 }
 
 // candidate is one copy group the query found, with its vector.
@@ -165,6 +192,111 @@ func (f *Finder) analyze(a *marsad.Article, bodyRunes int) text {
 // Find returns the lists of article a (a stored article: its copy group and
 // story are taken from it).
 func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
+	if f.p.FromSearch || f.p.Plain {
+		return f.findBySearch(ctx, a)
+	}
+	return f.findByVectors(ctx, a)
+}
+
+// findByVectors computes the lists from the stored vectors: the article's
+// own (analyzed here when the stage has not stored it yet), the store's
+// candidate query with its heaviest terms, then the candidates' vectors.
+// No body is read or analyzed but, at most, the article's.
+func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, error) {
+	var own counts
+	vs, err := f.search.TermVectors(ctx, []int64{a.ID})
+	if err != nil {
+		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	}
+	if len(vs) == 1 {
+		if own, err = decodeCounts(vs[0].Data); err != nil {
+			return nil, fmt.Errorf("related %d: %w", a.ID, err)
+		}
+	} else {
+		own = f.countText(f.analyze(a, 0))
+	}
+	idf, err := f.df.idf(ctx, f.search, own.terms)
+	if err != nil {
+		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	}
+	self, selfLead := weighCounts(own, idf)
+	if self.norm == 0 {
+		return &Lists{}, nil
+	}
+	q := marsad.CandidateQuery{Terms: self.keys(f.p.QueryTerms), Exclude: groupOf(a), Limit: f.p.Candidates}
+	if f.p.Window > 0 && !a.Published.IsZero() {
+		q.From, q.To = a.Published.Add(-f.p.Window), a.Published.Add(f.p.Window)
+	}
+	hits, err := f.search.RelatedCandidates(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("related %d: candidates: %w", a.ID, err)
+	}
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.Article.ID
+	}
+	vs, err = f.search.TermVectors(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	}
+	byID := make(map[int64][]byte, len(vs))
+	for _, v := range vs {
+		byID[v.ArticleID] = v.Data
+	}
+	cs := make([]counts, 0, len(hits))
+	cands := make([]*candidate, 0, len(hits))
+	var keys []string
+	seen := map[string]struct{}{}
+	for _, h := range hits {
+		data, ok := byID[h.Article.ID]
+		if !ok || groupOf(h.Article) == groupOf(a) {
+			continue // its vector went with a reset since the query
+		}
+		c, err := decodeCounts(data)
+		if err != nil {
+			return nil, fmt.Errorf("related %d: candidate %d: %w", a.ID, h.Article.ID, err)
+		}
+		for _, t := range c.terms {
+			if _, ok := seen[t]; !ok {
+				seen[t] = struct{}{}
+				keys = append(keys, t)
+			}
+		}
+		cs = append(cs, c)
+		cands = append(cands, &candidate{hit: h, score: h.Score})
+	}
+	if idf, err = f.df.idf(ctx, f.search, keys); err != nil {
+		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	}
+	for i, c := range cands {
+		all, lead := weighCounts(cs[i], idf)
+		c.vec = all
+		f.score(a, c, self, selfLead, lead)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	return f.pick(a, cands), nil
+}
+
+// score sets c's ranking score: (cosine + Lead × lead cosine) × time
+// factor, or -1 when c is the article's copy (cosine ≥ CopyCosine).
+func (f *Finder) score(a *marsad.Article, c *candidate, self, selfLead, lead vector) {
+	c.cos = self.cosine(c.vec)
+	c.score = c.cos
+	if f.p.Lead > 0 {
+		c.score += f.p.Lead * selfLead.cosine(lead)
+	}
+	if f.p.HalfLife > 0 {
+		dt := math.Abs(c.hit.Article.Published.Sub(a.Published).Hours())
+		c.score *= math.Exp2(-dt / f.p.HalfLife.Hours())
+	}
+	if c.cos >= f.p.CopyCosine {
+		c.score = -1 // a republication dedup did not link: never listed
+	}
+}
+
+// findBySearch computes the lists from a more-like-this search of the
+// index, analyzing the candidates' bodies (FromSearch, Plain).
+func (f *Finder) findBySearch(ctx context.Context, a *marsad.Article) (*Lists, error) {
 	// The query is chosen from the whole text; the re-ranking may read less.
 	at := f.analyze(a, 0)
 	counts := f.counts(at)
@@ -245,18 +377,11 @@ func (f *Finder) rerank(ctx context.Context, a *marsad.Article, at text, self ve
 	}
 	for i, c := range cands {
 		c.vec = weigh(all[i], idf)
-		c.cos = self.cosine(c.vec)
-		c.score = c.cos
+		var lead vector
 		if f.p.Lead > 0 {
-			c.score += f.p.Lead * selfLead.cosine(weigh(leads[i], idf))
+			lead = weigh(leads[i], idf)
 		}
-		if f.p.HalfLife > 0 {
-			dt := math.Abs(c.hit.Article.Published.Sub(a.Published).Hours())
-			c.score *= math.Exp2(-dt / f.p.HalfLife.Hours())
-		}
-		if c.cos >= f.p.CopyCosine {
-			c.score = -1 // a republication dedup did not link: never listed
-		}
+		f.score(a, c, self, selfLead, lead)
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	return nil

@@ -2,6 +2,8 @@ package related
 
 import (
 	"context"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -10,11 +12,121 @@ import (
 	"github.com/marsad/marsad"
 )
 
-// fakeIndex is a SearchService over a few articles: every article holding
-// any of the query's terms is a hit, one per copy group (the lowest id),
+// fakeIndex is a Store over a few articles: every article holding any of
+// the query's terms is a search hit, one per copy group (the lowest id),
 // scored by the number of query terms it holds; document frequencies are
-// counted over the articles' words.
-type fakeIndex struct{ arts []*marsad.Article }
+// counted over the articles' words; the candidate query scores the stored
+// vectors' keys as the contract says.
+type fakeIndex struct {
+	arts []*marsad.Article
+	vecs map[int64]marsad.TermVector
+}
+
+// index stores the vectors of every article of x, as the related stage
+// would (words split at spaces).
+func index(t *testing.T, f *Finder, x *fakeIndex) {
+	t.Helper()
+	var docs []Analyzed
+	for _, a := range x.arts {
+		docs = append(docs, Analyzed{Article: a, Title: strings.Fields(a.Title), Body: strings.Fields(a.Body)})
+	}
+	vs, err := f.Vectors(context.Background(), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.SaveTermVectors(context.Background(), "related", vs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (x *fakeIndex) SaveTermVectors(_ context.Context, _ string, batch []marsad.TermVector) ([]int64, error) {
+	if x.vecs == nil {
+		x.vecs = map[int64]marsad.TermVector{}
+	}
+	var ids []int64
+	for _, v := range batch {
+		x.vecs[v.ArticleID] = v
+		ids = append(ids, v.ArticleID)
+	}
+	return ids, nil
+}
+
+func (x *fakeIndex) TermVectors(_ context.Context, ids []int64) ([]marsad.TermVector, error) {
+	var out []marsad.TermVector
+	for _, id := range ids {
+		if v, ok := x.vecs[id]; ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (x *fakeIndex) RelatedCandidates(_ context.Context, q marsad.CandidateQuery) ([]marsad.SearchHit, error) {
+	w := map[string]float64{}
+	for _, t := range q.Terms {
+		w[t.Term] = t.Weight
+	}
+	best := map[int64]int{}
+	var hits []marsad.SearchHit
+	for _, a := range x.arts {
+		v, ok := x.vecs[a.ID]
+		if !ok || groupOf(a) == q.Exclude || (!q.From.IsZero() && a.Published.Before(q.From)) || (!q.To.IsZero() && !a.Published.Before(q.To)) {
+			continue
+		}
+		var score float64
+		for _, k := range v.Keys {
+			score += k.Weight * w[k.Term]
+		}
+		if score == 0 {
+			continue
+		}
+		g := groupOf(a)
+		if i, ok := best[g]; ok {
+			hits[i].Copies++
+			if score > hits[i].Score {
+				hits[i].Article, hits[i].Score = a, score
+			}
+			continue
+		}
+		best[g] = len(hits)
+		hits = append(hits, marsad.SearchHit{Article: a, Score: score})
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+	return hits[:min(len(hits), q.Limit)], nil
+}
+
+func (x *fakeIndex) ResetTermVectors(context.Context, string) error {
+	x.vecs = nil
+	return nil
+}
+
+// withFiller adds to arts five articles of other words, a month earlier,
+// from other outlets: without them a word every test article holds weighs
+// nothing (its document frequency is the whole archive's), which no real
+// archive has.
+func withFiller(arts []*marsad.Article) []*marsad.Article {
+	out := slices.Clone(arts)
+	for i := range int64(5) {
+		out = append(out, art(900+i, 900+i, 900+i, 0, -24*30, "طقس امطار رياح "+string(rune('ا'+i))))
+	}
+	return out
+}
+
+// paths are the two ways a Finder finds candidates.
+var paths = []struct {
+	name       string
+	fromSearch bool
+}{{"vectors", false}, {"search", true}}
+
+// finder returns a Finder over x with the default parameters, taking
+// candidates from the search or from x's vectors (stored here).
+func finder(t *testing.T, x *fakeIndex, fromSearch bool) *Finder {
+	p := DefaultParams()
+	p.FromSearch = fromSearch
+	f := New(x, strings.Fields, p)
+	index(t, f, x)
+	return f
+}
 
 func words(a *marsad.Article) []string { return strings.Fields(a.Title + " " + a.Body) }
 
@@ -84,21 +196,24 @@ func TestFindNeverListsSelfOrCopies(t *testing.T) {
 		art(4, 4, 10, 0, 2, "قمة الرياض العرب بيان ختامي"), // the same story
 		art(5, 5, 11, 0, 3, "القدس مستوطنات قرار"),         // another story
 	}
-	x := &fakeIndex{arts}
-	f := New(x, strings.Fields, DefaultParams())
-	for _, self := range arts[:3] {
-		l, err := f.Find(context.Background(), self)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range append(l.Similar, l.ReadAlso...) {
-			if e.ID <= 3 {
-				t.Errorf("lists of %d hold %d, a copy of it: similar %v read-also %v", self.ID, e.ID, ids(l.Similar), ids(l.ReadAlso))
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) {
+			f := finder(t, &fakeIndex{arts: withFiller(arts)}, path.fromSearch)
+			for _, self := range arts[:3] {
+				l, err := f.Find(context.Background(), self)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range append(l.Similar, l.ReadAlso...) {
+					if e.ID <= 3 {
+						t.Errorf("lists of %d hold %d, a copy of it: similar %v read-also %v", self.ID, e.ID, ids(l.Similar), ids(l.ReadAlso))
+					}
+				}
+				if got := ids(l.Similar); len(got) == 0 || got[0] != 4 {
+					t.Errorf("similar of %d = %v, want 4 first", self.ID, got)
+				}
 			}
-		}
-		if got := ids(l.Similar); len(got) == 0 || got[0] != 4 {
-			t.Errorf("similar of %d = %v, want 4 first", self.ID, got)
-		}
+		})
 	}
 }
 
@@ -112,7 +227,12 @@ func TestFindCollapsesCopiesAndCapsOutlets(t *testing.T) {
 	for i := int64(0); i < 3; i++ {
 		arts = append(arts, art(30+i, 2, 10, 0, 2, "زلزال تركيا ضحايا رواية"+strings.Repeat(" كلمة", int(i+1))+string(rune('ا'+i))))
 	}
-	f := New(&fakeIndex{arts}, strings.Fields, DefaultParams())
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) { checkCollapsed(t, arts, finder(t, &fakeIndex{arts: withFiller(arts)}, path.fromSearch)) })
+	}
+}
+
+func checkCollapsed(t *testing.T, arts []*marsad.Article, f *Finder) {
 	l, err := f.Find(context.Background(), arts[0])
 	if err != nil {
 		t.Fatal(err)
@@ -150,8 +270,13 @@ func TestReadAlsoComesFromOtherStories(t *testing.T) {
 		art(4, 4, 11, 0, -47, "انتخابات العراق حملة دعاية"),
 		art(5, 5, 12, 0, -24, "انتخابات العراق العبادي مراقبون"),
 	}
-	f := New(&fakeIndex{arts}, strings.Fields, DefaultParams())
-	l, err := f.Find(context.Background(), arts[0])
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) { checkReadAlso(t, finder(t, &fakeIndex{arts: withFiller(arts)}, path.fromSearch), arts[0]) })
+	}
+}
+
+func checkReadAlso(t *testing.T, f *Finder, a *marsad.Article) {
+	l, err := f.Find(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,15 +300,15 @@ func TestReadAlsoComesFromOtherStories(t *testing.T) {
 	}
 }
 
-// countingIndex counts the searches run through it.
+// countingIndex counts the candidate queries run through it.
 type countingIndex struct {
 	fakeIndex
 	searches int
 }
 
-func (x *countingIndex) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+func (x *countingIndex) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([]marsad.SearchHit, error) {
 	x.searches++
-	return x.fakeIndex.Search(ctx, req)
+	return x.fakeIndex.RelatedCandidates(ctx, q)
 }
 
 func TestCacheKeepsListsForTTLAndEvictsLeastRecent(t *testing.T) {
@@ -192,8 +317,10 @@ func TestCacheKeepsListsForTTLAndEvictsLeastRecent(t *testing.T) {
 		art(2, 2, 10, 0, 1, "قمة الرياض بيان"),
 		art(3, 3, 11, 0, 2, "قمة الرياض القدس"),
 	}
-	x := &countingIndex{fakeIndex: fakeIndex{arts}}
-	c := NewCache(New(x, strings.Fields, DefaultParams()), 2, time.Minute)
+	x := &countingIndex{fakeIndex: fakeIndex{arts: withFiller(arts)}}
+	f := New(x, strings.Fields, DefaultParams())
+	index(t, f, &x.fakeIndex)
+	c := NewCache(f, 2, time.Minute)
 	clock := t0
 	c.now = func() time.Time { return clock }
 	ctx := context.Background()
@@ -224,15 +351,15 @@ func TestCacheKeepsListsForTTLAndEvictsLeastRecent(t *testing.T) {
 	}
 }
 
-// slowIndex holds every search until release is closed.
+// slowIndex holds every candidate query until release is closed.
 type slowIndex struct {
 	fakeIndex
 	release chan struct{}
 }
 
-func (x *slowIndex) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+func (x *slowIndex) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([]marsad.SearchHit, error) {
 	<-x.release
-	return x.fakeIndex.Search(ctx, req)
+	return x.fakeIndex.RelatedCandidates(ctx, q)
 }
 
 func (x *slowIndex) FindArticleByID(_ context.Context, id int64) (*marsad.Article, error) {
@@ -245,11 +372,13 @@ func (x *slowIndex) FindArticleByID(_ context.Context, id int64) (*marsad.Articl
 }
 
 func TestSourceDoesNotHoldThePageForASlowComputation(t *testing.T) {
-	x := &slowIndex{fakeIndex{[]*marsad.Article{
+	x := &slowIndex{fakeIndex{arts: withFiller([]*marsad.Article{
 		art(1, 1, 10, 0, 0, "قمة الرياض العرب"),
 		art(2, 2, 10, 0, 1, "قمة الرياض بيان"),
-	}}, make(chan struct{})}
-	s := NewSource(x, NewCache(New(x, strings.Fields, DefaultParams()), 10, time.Minute))
+	})}, make(chan struct{})}
+	f := New(x, strings.Fields, DefaultParams())
+	index(t, f, &x.fakeIndex)
+	s := NewSource(x, NewCache(f, 10, time.Minute))
 	s.Wait = 10 * time.Millisecond
 	ctx := context.Background()
 	sim, err := s.Similar(ctx, 1)
@@ -266,14 +395,14 @@ func TestSourceDoesNotHoldThePageForASlowComputation(t *testing.T) {
 	}
 }
 
-// concurrentIndex records how many searches run at once.
+// concurrentIndex records how many candidate queries run at once.
 type concurrentIndex struct {
 	slowIndex
 	mu          sync.Mutex
 	running, hi int
 }
 
-func (x *concurrentIndex) Search(ctx context.Context, req marsad.SearchRequest) ([]marsad.SearchHit, int, error) {
+func (x *concurrentIndex) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([]marsad.SearchHit, error) {
 	x.mu.Lock()
 	x.running++
 	x.hi = max(x.hi, x.running)
@@ -283,7 +412,7 @@ func (x *concurrentIndex) Search(ctx context.Context, req marsad.SearchRequest) 
 		x.running--
 		x.mu.Unlock()
 	}()
-	return x.slowIndex.Search(ctx, req)
+	return x.slowIndex.RelatedCandidates(ctx, q)
 }
 
 // A burst of pages of articles whose lists are not cached computes on
@@ -295,8 +424,10 @@ func TestSourceBoundsItsComputations(t *testing.T) {
 	for i := range 40 {
 		arts = append(arts, art(int64(i+1), int64(i%3+1), int64(i/4+1), 0, i, "قمة الرياض العرب بيان"))
 	}
-	x := &concurrentIndex{slowIndex: slowIndex{fakeIndex{arts}, make(chan struct{})}}
-	s := NewSource(x, NewCache(New(x, strings.Fields, DefaultParams()), 100, time.Minute))
+	x := &concurrentIndex{slowIndex: slowIndex{fakeIndex{arts: withFiller(arts)}, make(chan struct{})}}
+	f := New(x, strings.Fields, DefaultParams())
+	index(t, f, &x.slowIndex.fakeIndex)
+	s := NewSource(x, NewCache(f, 100, time.Minute))
 	s.Wait = time.Millisecond
 	s.MaxPending = 10
 	ctx := context.Background()

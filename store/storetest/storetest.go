@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tags/SaveAndRead", testTagsSaveAndRead},
 		{"Tags/DisplayAndReplace", testTagsDisplayAndReplace},
 		{"Tags/TwoWritersAtOnce", testTagsTwoWriters},
+		{"Related/VectorsAndCandidates", testRelatedVectors},
 		{"Work/Ledger", testWorkLedger},
 		{"Work/SurvivesCrash", testWorkSurvivesCrash},
 		{"Work/TwoWritersAtOnce", testTwoWriters},

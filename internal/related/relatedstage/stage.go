@@ -1,0 +1,63 @@
+// Package relatedstage is the pipeline stage that keeps, for every article,
+// what its related lists are computed from (internal/related): its term
+// counts and heaviest terms, written once when the article is saved (or by
+// catch-up), so that a list is computed without analyzing any body.
+package relatedstage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/marsad/marsad"
+	"github.com/marsad/marsad/internal/pipeline"
+	"github.com/marsad/marsad/internal/related"
+)
+
+// StageName is the stage's name in the work ledger.
+const StageName = "related"
+
+// Stage stores the term vectors of new articles.
+type Stage struct {
+	store marsad.RelatedStore
+	f     *related.Finder
+}
+
+// New returns the stage writing to store, with f's parameters and document
+// frequencies (f reads the same store).
+func New(store marsad.RelatedStore, f *related.Finder) *Stage {
+	return &Stage{store: store, f: f}
+}
+
+// Params are the related parameters the stage's Finder uses: the
+// defaults, with document frequencies read again only when the archive has
+// grown by a quarter (related.Params.DFRefresh): an import reads those of
+// every new article, and a key's weight barely moves with the archive's
+// size (it is divided by its vector's norm).
+func Params() related.Params {
+	p := related.DefaultParams()
+	p.DFRefresh = 0.25
+	return p
+}
+
+// Name implements pipeline.Stage.
+func (s *Stage) Name() string { return StageName }
+
+// Process implements pipeline.Stage: the vectors of the items, from the
+// terms the pipeline analyzed, saved for the articles still owed.
+func (s *Stage) Process(ctx context.Context, items []*pipeline.Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	docs := make([]related.Analyzed, len(items))
+	for i, it := range items {
+		docs[i] = related.Analyzed{Article: it.Article, Title: it.TitleTerms, Body: it.BodyTerms}
+	}
+	vs, err := s.f.Vectors(ctx, docs)
+	if err != nil {
+		return fmt.Errorf("related: %w", err)
+	}
+	if _, err := s.store.SaveTermVectors(ctx, StageName, vs); err != nil {
+		return fmt.Errorf("related: %w", err)
+	}
+	return nil
+}
