@@ -19,8 +19,8 @@ import (
 	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/ingest"
 	"github.com/marsad/marsad/internal/pipeline"
-	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/internal/related/relatedstage"
+	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/internal/tags/tagstage"
 )
 

@@ -228,7 +228,9 @@ func TestFindCollapsesCopiesAndCapsOutlets(t *testing.T) {
 		arts = append(arts, art(30+i, 2, 10, 0, 2, "زلزال تركيا ضحايا رواية"+strings.Repeat(" كلمة", int(i+1))+string(rune('ا'+i))))
 	}
 	for _, path := range paths {
-		t.Run(path.name, func(t *testing.T) { checkCollapsed(t, arts, finder(t, &fakeIndex{arts: withFiller(arts)}, path.fromSearch)) })
+		t.Run(path.name, func(t *testing.T) {
+			checkCollapsed(t, arts, finder(t, &fakeIndex{arts: withFiller(arts)}, path.fromSearch))
+		})
 	}
 }
 
@@ -271,7 +273,9 @@ func TestReadAlsoComesFromOtherStories(t *testing.T) {
 		art(5, 5, 12, 0, -24, "انتخابات العراق العبادي مراقبون"),
 	}
 	for _, path := range paths {
-		t.Run(path.name, func(t *testing.T) { checkReadAlso(t, finder(t, &fakeIndex{arts: withFiller(arts)}, path.fromSearch), arts[0]) })
+		t.Run(path.name, func(t *testing.T) {
+			checkReadAlso(t, finder(t, &fakeIndex{arts: withFiller(arts)}, path.fromSearch), arts[0])
+		})
 	}
 }
 

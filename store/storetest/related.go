@@ -104,7 +104,10 @@ func testRelatedVectors(t *testing.T, h *harness) {
 		err  error
 	}{
 		{"no stage", func() error { _, err := h.SaveTermVectors(c, "", batch[:1]); return err }()},
-		{"empty key", func() error { _, err := h.SaveTermVectors(c, "related", []marsad.TermVector{vec(0, kt("", 1))}); return err }()},
+		{"empty key", func() error {
+			_, err := h.SaveTermVectors(c, "related", []marsad.TermVector{vec(0, kt("", 1))})
+			return err
+		}()},
 		{"key of two terms", func() error {
 			_, err := h.SaveTermVectors(c, "related", []marsad.TermVector{vec(0, kt("قمه عرب", 1))})
 			return err
