@@ -43,6 +43,12 @@ type CandidateQuery struct {
 	Limit int
 }
 
+// CandidateCut bounds the articles RelatedCandidates groups into copy
+// groups, as a multiple of the groups asked for: an article's week holds
+// hundreds of articles sharing one of its common terms, and only the best
+// few need their copy group read.
+const CandidateCut = 4
+
 // RelatedStore keeps the related stage's term vectors and answers the
 // candidate query of the related lists.
 type RelatedStore interface {
@@ -59,7 +65,9 @@ type RelatedStore interface {
 	// published in [q.From, q.To) whose keys share terms with q.Terms,
 	// best score first (ties: higher id first), one hit per copy group (its
 	// best-scoring article; Copies counts the group's other articles among
-	// the matches), q.Exclude's group left out. The articles carry no text
+	// the matches), q.Exclude's group left out. Only the CandidateCut ×
+	// q.Limit best-scoring articles are grouped: a group with more copies
+	// than that among them may leave fewer than q.Limit hits. The articles carry no text
 	// (no summary, body or HTML). EINVALID when q has no term or a
 	// negative limit.
 	RelatedCandidates(ctx context.Context, q CandidateQuery) ([]SearchHit, error)

@@ -10,6 +10,7 @@ import (
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/eval"
 	"github.com/marsad/marsad/internal/related"
+	"github.com/marsad/marsad/internal/related/relatedstage"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
@@ -67,7 +68,10 @@ re-ranking of candidates from the more-like-this search (the first design).`,
 				// --keep names a store an earlier run imported: reuse it.
 				ids, err = eval.StoredIDs(ctx, db, items)
 			} else {
-				ids, err = eval.ImportNews(ctx, db, items, batch)
+				// The stage stores what --key-terms and --vector-terms say.
+				rp := relatedstage.Params()
+				rp.KeyTerms, rp.VectorTerms = p.KeyTerms, p.VectorTerms
+				ids, err = eval.ImportNewsRelated(ctx, db, items, batch, rp)
 			}
 			if err != nil {
 				return fmt.Errorf("eval related: %w", err)
@@ -105,6 +109,7 @@ re-ranking of candidates from the more-like-this search (the first design).`,
 	cmd.Flags().StringVar(&keep, "keep", "", "import into this store file and keep it; reuse it when it exists")
 	cmd.Flags().BoolVar(&compare, "compare", false, "also score the candidates of the more-like-this search (the first design)")
 	cmd.Flags().IntVar(&p.KeyTerms, "key-terms", p.KeyTerms, "heaviest terms the related stage stores per article (a new import only)")
+	cmd.Flags().IntVar(&p.VectorTerms, "vector-terms", p.VectorTerms, "terms besides the lead's the related stage stores per article, 0: all (a new import only)")
 	cmd.Flags().IntVar(&p.QueryTerms, "query-terms", p.QueryTerms, "terms in the more-like-this query")
 	cmd.Flags().IntVar(&p.Candidates, "candidates", p.Candidates, "copy groups re-ranked")
 	cmd.Flags().IntVar(&p.TitleWeight, "title-weight", p.TitleWeight, "times a title term counts")

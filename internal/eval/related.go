@@ -11,7 +11,10 @@ import (
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/dedup"
 	"github.com/marsad/marsad/internal/ingest"
+	"github.com/marsad/marsad/internal/pipeline"
 	"github.com/marsad/marsad/internal/related"
+	"github.com/marsad/marsad/internal/related/relatedstage"
+	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
@@ -20,8 +23,13 @@ import (
 // batch, and returns the stored article id of every item by corpus id;
 // an item the pipeline rejected has none.
 func ImportNews(ctx context.Context, db *sqlite.DB, items []NewsItem, batchSize int) (map[string]int64, error) {
+	return ImportNewsRelated(ctx, db, items, batchSize, relatedstage.Params())
+}
+
+// ImportNewsRelated is ImportNews with the related stage's parameters rp.
+func ImportNewsRelated(ctx context.Context, db *sqlite.DB, items []NewsItem, batchSize int, rp related.Params) (map[string]int64, error) {
 	an := analyzer.New()
-	pl := ingest.New(db, an)
+	pl := pipeline.New(db, an, pipeline.WithStages(ingest.StagesWith(db, an, story.DefaultParams(), rp)...))
 	for start := 0; start < len(items); start += batchSize {
 		var raws []*marsad.RawArticle
 		for _, it := range items[start:min(len(items), start+batchSize)] {

@@ -23,11 +23,17 @@ import (
 // stories with parameters sp, then tags, then the related lists' term
 // vectors.
 func Stages(store marsad.Store, an *analyzer.Analyzer, sp story.Params) []pipeline.Stage {
+	return StagesWith(store, an, sp, relatedstage.Params())
+}
+
+// StagesWith is Stages with the related stage's parameters rp (an
+// evaluation of its key and vector sizes).
+func StagesWith(store marsad.Store, an *analyzer.Analyzer, sp story.Params, rp related.Params) []pipeline.Stage {
 	return []pipeline.Stage{
 		dedupstage.New(store, dedup.DefaultConfig()),
 		story.NewStage(store, sp, an.Terms),
 		tagstage.New(store, tags.New(an, tags.DefaultParams())),
-		relatedstage.New(store, related.New(store, an.Terms, relatedstage.Params())),
+		relatedstage.New(store, related.New(store, an.Terms, rp)),
 	}
 }
 

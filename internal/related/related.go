@@ -109,6 +109,9 @@ type Params struct {
 	// KeyTerms is the number of an article's heaviest terms the related
 	// stage stores for the candidate query.
 	KeyTerms int
+	// VectorTerms is the number of terms, besides those of its lead, the
+	// related stage stores of an article's counts: its heaviest (0: all).
+	VectorTerms int
 	// DFRefresh is the share by which the archive grows before the
 	// document frequencies read from it are read again: the weights of a
 	// term barely move with a few more articles, and reading them costs
@@ -129,7 +132,7 @@ func DefaultParams() Params {
 		QueryTerms:  20,
 		KeyTerms:    30,
 		DFRefresh:   0.02,
-		Candidates:  40,
+		Candidates:  80,
 		TitleWeight: 3,
 		// With the lead and the window (p@5 April, May): 24 h 0.741,
 		// 0.857; 48 h 0.754, 0.883; 72 h 0.753, 0.881 — the best on each.
@@ -215,11 +218,11 @@ func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, 
 	} else {
 		own = f.countText(f.analyze(a, 0))
 	}
-	idf, err := f.df.idf(ctx, f.search, own.terms)
+	idf, err := f.df.idfs(ctx, f.search, [][]string{own.terms})
 	if err != nil {
 		return nil, fmt.Errorf("related %d: %w", a.ID, err)
 	}
-	self, selfLead := weighCounts(own, idf)
+	self, selfLead := weighCounts(own, idf[0])
 	if self.norm == 0 {
 		return &Lists{}, nil
 	}
@@ -244,9 +247,8 @@ func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, 
 		byID[v.ArticleID] = v.Data
 	}
 	cs := make([]counts, 0, len(hits))
+	terms := make([][]string, 0, len(hits))
 	cands := make([]*candidate, 0, len(hits))
-	var keys []string
-	seen := map[string]struct{}{}
 	for _, h := range hits {
 		data, ok := byID[h.Article.ID]
 		if !ok || groupOf(h.Article) == groupOf(a) {
@@ -256,20 +258,14 @@ func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, 
 		if err != nil {
 			return nil, fmt.Errorf("related %d: candidate %d: %w", a.ID, h.Article.ID, err)
 		}
-		for _, t := range c.terms {
-			if _, ok := seen[t]; !ok {
-				seen[t] = struct{}{}
-				keys = append(keys, t)
-			}
-		}
-		cs = append(cs, c)
+		cs, terms = append(cs, c), append(terms, c.terms)
 		cands = append(cands, &candidate{hit: h, score: h.Score})
 	}
-	if idf, err = f.df.idf(ctx, f.search, keys); err != nil {
+	if idf, err = f.df.idfs(ctx, f.search, terms); err != nil {
 		return nil, fmt.Errorf("related %d: %w", a.ID, err)
 	}
 	for i, c := range cands {
-		all, lead := weighCounts(cs[i], idf)
+		all, lead := weighCounts(cs[i], idf[i])
 		c.vec = all
 		f.score(a, c, self, selfLead, lead)
 	}

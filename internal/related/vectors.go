@@ -102,13 +102,13 @@ func decodeCounts(b []byte) (counts, error) {
 }
 
 // weighCounts builds the whole-text and lead vectors of c: (1 + ln tf) ×
-// idf, as weigh does.
-func weighCounts(c counts, idf map[string]float64) (all, lead vector) {
+// idf, as weigh does; idf[i] is the idf of c.terms[i].
+func weighCounts(c counts, idf []float64) (all, lead vector) {
 	all = vector{terms: c.terms, weights: make([]float64, len(c.terms))}
 	var ss float64
 	nl := 0
-	for i, t := range c.terms {
-		w := idf[t]
+	for i := range c.terms {
+		w := idf[i]
 		if c.all[i] > 0 {
 			all.weights[i] = (1 + math.Log(float64(c.all[i]))) * w
 			ss += all.weights[i] * all.weights[i]
@@ -122,7 +122,7 @@ func weighCounts(c counts, idf map[string]float64) (all, lead vector) {
 	ss = 0
 	for i, t := range c.terms {
 		if c.lead[i] > 0 {
-			w := (1 + math.Log(float64(c.lead[i]))) * idf[t]
+			w := (1 + math.Log(float64(c.lead[i]))) * idf[i]
 			lead.terms, lead.weights = append(lead.terms, t), append(lead.weights, w)
 			ss += w * w
 		}
@@ -170,26 +170,56 @@ type Analyzed struct {
 // document frequencies as they are now (read once for the whole batch).
 func (f *Finder) Vectors(ctx context.Context, docs []Analyzed) ([]marsad.TermVector, error) {
 	cs := make([]counts, len(docs))
-	var keys []string
-	seen := map[string]struct{}{}
+	terms := make([][]string, len(docs))
 	for i, d := range docs {
 		cs[i] = f.countText(text{title: d.Title, body: d.Body})
-		for _, t := range cs[i].terms {
-			if _, ok := seen[t]; !ok {
-				seen[t] = struct{}{}
-				keys = append(keys, t)
-			}
-		}
+		terms[i] = cs[i].terms
 	}
-	idf, err := f.df.idf(ctx, f.search, keys)
+	idf, err := f.df.idfs(ctx, f.search, terms)
 	if err != nil {
 		return nil, fmt.Errorf("term vectors: %w", err)
 	}
 	out := make([]marsad.TermVector, len(docs))
 	for i, d := range docs {
-		all, _ := weighCounts(cs[i], idf)
+		all, _ := weighCounts(cs[i], idf[i])
 		out[i] = marsad.TermVector{ArticleID: d.Article.ID, Published: d.Article.Published,
-			Data: cs[i].encode(), Keys: all.keys(f.p.KeyTerms)}
+			Data: cs[i].truncate(all, f.p.VectorTerms).encode(), Keys: all.keys(f.p.KeyTerms)}
 	}
 	return out, nil
+}
+
+// truncate keeps the terms of c's lead and its n heaviest other terms by
+// their weights in v (c's whole-text vector; 0: all terms): the tail of a
+// long text weighs little in a cosine, and every term stored is read,
+// looked up and multiplied by every list the article is a candidate of.
+func (c counts) truncate(v vector, n int) counts {
+	if n <= 0 || len(c.terms) <= n {
+		return c
+	}
+	idx := make([]int, 0, len(c.terms))
+	for i := range c.terms {
+		if c.lead[i] == 0 {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) <= n {
+		return c
+	}
+	sort.Slice(idx, func(i, j int) bool {
+		if v.weights[idx[i]] != v.weights[idx[j]] {
+			return v.weights[idx[i]] > v.weights[idx[j]]
+		}
+		return c.terms[idx[i]] < c.terms[idx[j]]
+	})
+	drop := make([]bool, len(c.terms))
+	for _, i := range idx[n:] {
+		drop[i] = true
+	}
+	out := counts{terms: make([]string, 0, len(c.terms)-len(idx)+n)}
+	for i, t := range c.terms {
+		if !drop[i] {
+			out.terms, out.all, out.lead = append(out.terms, t), append(out.all, c.all[i]), append(out.lead, c.lead[i])
+		}
+	}
+	return out
 }

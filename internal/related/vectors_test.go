@@ -55,3 +55,29 @@ func TestVectorKeys(t *testing.T) {
 		t.Errorf("keys = %+v; want زلزال then تركيا, weights in (0, 1]", keys)
 	}
 }
+
+// A truncated vector keeps every term of the lead and the n heaviest of the
+// others.
+func TestTruncateKeepsLeadAndHeaviest(t *testing.T) {
+	p := DefaultParams()
+	p.LeadTerms = 1
+	f := New(&fakeIndex{}, strings.Fields, p)
+	// Lead: the title (أ) and the first body term (ب); then ج three times,
+	// د twice, ه once.
+	c := f.countText(text{title: strings.Fields("أ"), body: strings.Fields("ب ج ج ج د د ه")})
+	all, _ := weighCounts(c, []float64{1, 1, 1, 1, 1})
+	for _, tc := range []struct {
+		n    int
+		want []string
+	}{
+		{0, []string{"أ", "ب", "ج", "د", "ه"}},
+		{1, []string{"أ", "ب", "ج"}},
+		{2, []string{"أ", "ب", "ج", "د"}},
+		{9, []string{"أ", "ب", "ج", "د", "ه"}},
+	} {
+		got := c.truncate(all, tc.n)
+		if !slices.Equal(got.terms, tc.want) || len(got.all) != len(got.terms) || len(got.lead) != len(got.terms) {
+			t.Errorf("truncate(%d) = %+v; want terms %v", tc.n, got, tc.want)
+		}
+	}
+}

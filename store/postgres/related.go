@@ -125,8 +125,9 @@ func (db *DB) TermVectors(ctx context.Context, ids []int64) ([]marsad.TermVector
 
 // RelatedCandidates implements marsad.RelatedStore, as store/sqlite's: the
 // key rows of the query's terms within [From, To) summed per article from
-// the (term, published) primary key, copies grouped from the matches'
-// small columns, and only the page's articles read, without their text.
+// the (term, published) primary key, copies grouped among the best
+// CandidateCut × Limit matches, and only the page's articles read, without
+// their text.
 func (db *DB) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([]marsad.SearchHit, error) {
 	if len(q.Terms) == 0 {
 		return nil, marsad.Errorf(marsad.EINVALID, "related candidates: no term")
@@ -156,7 +157,7 @@ func (db *DB) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([
 	rows, err := db.pool.Query(ctx, `WITH q AS (SELECT * FROM unnest($1::text[], $2::float8[]) AS q(term, w)),
 		m AS MATERIALIZED (SELECT k.article_id AS id, sum(k.weight * q.w) AS score
 			FROM q JOIN related_keys k ON k.term = q.term AND k.published >= $3 AND k.published < $4
-			GROUP BY k.article_id),
+			GROUP BY k.article_id ORDER BY score DESC, id DESC LIMIT $7),
 		h AS MATERIALIZED (SELECT m.id, m.score, coalesce(a.canonical_id, a.id) AS grp
 			FROM m JOIN articles a ON a.id = m.id),
 		g AS MATERIALIZED (SELECT DISTINCT ON (grp) id, score, count(*) OVER (PARTITION BY grp) AS n
@@ -164,7 +165,7 @@ func (db *DB) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([
 		SELECT `+articleHeadColumns+`, p.score, p.n
 		FROM (SELECT id, score, n FROM g ORDER BY score DESC, id DESC LIMIT $6) p
 		JOIN articles a ON a.id = p.id JOIN sources s ON s.id = a.source_id
-		ORDER BY p.score DESC, p.id DESC`, terms, weights, from, to, q.Exclude, q.Limit)
+		ORDER BY p.score DESC, p.id DESC`, terms, weights, from, to, q.Exclude, q.Limit, q.Limit*marsad.CandidateCut)
 	if err != nil {
 		return nil, fmt.Errorf("related candidates: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/marsad/marsad"
 )
@@ -143,9 +144,10 @@ func (db *DB) TermVectors(ctx context.Context, ids []int64) ([]marsad.TermVector
 
 // RelatedCandidates implements marsad.RelatedStore. The key rows of the
 // query's terms within [From, To) are summed per article from the
-// (term, published) primary key alone; only the matching articles' small
-// leading columns are read to group copies, and only the page's rows
-// are read in full (without their text).
+// (term, published) primary key alone; only the best CandidateCut × Limit
+// articles' small leading columns are read to group copies (an article
+// week shares a common term with hundreds), and only the page's rows are
+// read in full (without their text).
 func (db *DB) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([]marsad.SearchHit, error) {
 	if err := checkCandidateQuery(q); err != nil {
 		return nil, err
@@ -153,6 +155,7 @@ func (db *DB) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([
 	if q.Limit == 0 {
 		return nil, nil
 	}
+	var err error
 	var values []string
 	var args []any
 	seen := map[string]bool{}
@@ -171,18 +174,17 @@ func (db *DB) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([
 	if !q.To.IsZero() {
 		to = q.To.Unix()
 	}
-	args = append(args, from, to, q.Exclude, q.Limit)
-	rows, err := db.db.QueryContext(ctx, `WITH q (term, w) AS (VALUES `+strings.Join(values, ", ")+`),
-		m AS MATERIALIZED (SELECT k.article_id AS id, sum(k.weight * q.w) AS score
-			FROM q JOIN related_keys k ON k.term = q.term AND k.published >= ? AND k.published < ?
-			GROUP BY k.article_id),
-		h AS MATERIALIZED (SELECT m.id, m.score, coalesce(a.canonical_id, a.id) AS grp
-			FROM m JOIN articles a ON a.id = m.id),
-		g AS MATERIALIZED (SELECT id, max(score) AS score, count(*) AS n FROM h WHERE grp <> ? GROUP BY grp)
-		SELECT `+articleHeadColumns+`, p.score, p.n
-		FROM (SELECT id, score, n FROM g ORDER BY score DESC, id DESC LIMIT ?) p
-		JOIN articles a ON a.id = p.id JOIN sources s ON s.id = a.source_id
-		ORDER BY p.score DESC, p.id DESC`, args...)
+	args = append(args, from, to, q.Limit*marsad.CandidateCut, q.Exclude, q.Limit)
+	var rows *sql.Rows
+	if len(values) <= maxPreparedTerms {
+		st, err := db.cands.get(ctx, db.db, len(values), func() string { return candidateQuery(values) })
+		if err != nil {
+			return nil, fmt.Errorf("related candidates: %w", err)
+		}
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = db.db.QueryContext(ctx, candidateQuery(values), args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("related candidates: %w", err)
 	}
@@ -202,6 +204,59 @@ func (db *DB) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([
 		return nil, fmt.Errorf("related candidates: %w", err)
 	}
 	return hits, nil
+}
+
+// maxPreparedTerms bounds the candidate queries kept prepared: one per
+// number of terms up to it (related asks with 20).
+const maxPreparedTerms = 64
+
+// candidateQuery is the candidate query for the terms' VALUES rows.
+func candidateQuery(values []string) string {
+	return `WITH q (term, w) AS (VALUES ` + strings.Join(values, ", ") + `),
+		m AS MATERIALIZED (SELECT k.article_id AS id, sum(k.weight * q.w) AS score
+			FROM q JOIN related_keys k ON k.term = q.term AND k.published >= ? AND k.published < ?
+			GROUP BY k.article_id ORDER BY score DESC, id DESC LIMIT ?),
+		h AS MATERIALIZED (SELECT m.id, m.score, coalesce(a.canonical_id, a.id) AS grp
+			FROM m JOIN articles a INDEXED BY articles_group ON a.id = m.id),
+		g AS MATERIALIZED (SELECT id, max(score) AS score, count(*) AS n FROM h WHERE grp <> ? GROUP BY grp)
+		SELECT ` + articleHeadColumns + `, p.score, p.n
+		FROM (SELECT id, score, n FROM g ORDER BY score DESC, id DESC LIMIT ?) p
+		JOIN articles a ON a.id = p.id JOIN sources s ON s.id = a.source_id
+		ORDER BY p.score DESC, p.id DESC`
+}
+
+// stmtSet keeps statements prepared on the pool, by a small key, for the
+// store's life.
+type stmtSet struct {
+	mu    sync.Mutex
+	stmts map[int]*sql.Stmt
+}
+
+// get returns the statement of key, preparing query() the first time.
+func (s *stmtSet) get(ctx context.Context, db *sql.DB, key int, query func() string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[key]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query())
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = map[int]*sql.Stmt{}
+	}
+	s.stmts[key] = st
+	return st, nil
+}
+
+func (s *stmtSet) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
 }
 
 // checkCandidateQuery is what both stores refuse in a candidate query.
