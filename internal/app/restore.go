@@ -13,6 +13,8 @@ import (
 	"github.com/marsad/marsad/internal/dedup/dedupstage"
 	"github.com/marsad/marsad/internal/importer"
 	"github.com/marsad/marsad/internal/pipeline"
+	"github.com/marsad/marsad/internal/related"
+	"github.com/marsad/marsad/internal/related/relatedstage"
 	"github.com/marsad/marsad/internal/story"
 	"github.com/marsad/marsad/internal/tags"
 	"github.com/marsad/marsad/internal/tags/tagstage"
@@ -42,6 +44,12 @@ type Restorer struct {
 	app  *App
 	prep *pipeline.Pipeline // validates and analyzes, with the dedup and tag preparers; never commits
 
+	// related computes the related lists' vectors of the restored
+	// articles: an export carries no vectors (they are the article's
+	// analyzed terms, counted), so they are made again as the import makes
+	// them.
+	related *relatedstage.Stage
+
 	registered bool
 	corpus     *tags.Corpus
 	sinceCk    int // articles counted into corpus since it was last saved
@@ -67,7 +75,8 @@ func (a *App) NewRestorer() *Restorer {
 	prep := pipeline.New(a.Store, a.Analyzer, pipeline.WithLogger(a.Log), pipeline.WithStages(
 		dedupstage.New(a.Store, dedup.DefaultConfig()),
 		tagstage.New(a.Store, tags.New(a.Analyzer, tags.DefaultParams()))))
-	return &Restorer{app: a, prep: prep, pending: map[int64][]pendingCopy{}}
+	rel := relatedstage.New(a.Store, related.New(a.Store, a.Analyzer.Terms, relatedstage.Params()))
+	return &Restorer{app: a, prep: prep, related: rel, pending: map[int64][]pendingCopy{}}
 }
 
 // restoring is one valid line on its way into the store.
@@ -85,7 +94,7 @@ func (r *Restorer) Restore(ctx context.Context, batch []*importer.Entry) (pipeli
 		// The restored articles are owed to every stage from the moment
 		// they are saved, so a restore cut short leaves them to the
 		// pipeline, never undone and forgotten.
-		if err := store.RegisterStages(ctx, archivedStages()); err != nil {
+		if err := store.RegisterStages(ctx, append(archivedStages(), relatedstage.StageName)); err != nil {
 			return pipeline.Result{}, err
 		}
 		r.registered = true
@@ -263,6 +272,18 @@ func (r *Restorer) restoreDecisions(ctx context.Context, list []*restoring, timi
 		}
 		timings[step.stage] += time.Since(start)
 	}
+	// The related vectors are no decision an export carries: they are
+	// computed from the restored terms (the stage saves only those still
+	// owed here).
+	start := time.Now()
+	items := make([]*pipeline.Item, len(list))
+	for i, x := range list {
+		items[i] = x.it
+	}
+	if err := r.related.Process(ctx, items); err != nil {
+		return err
+	}
+	timings[relatedstage.StageName] += time.Since(start)
 	return nil
 }
 

@@ -64,7 +64,8 @@ type Params struct {
 	// more-like-this query.
 	QueryTerms int
 	// Candidates is the number of copy groups the query returns for
-	// re-ranking.
+	// re-ranking (80: chosen on 3–6 May, 0.879 → 0.888 from 40, and
+	// confirmed on 12–15 April, 0.723 → 0.746).
 	Candidates int
 	// TitleWeight counts each title term this many times in a vector: a
 	// title names the event.
@@ -107,10 +108,13 @@ type Params struct {
 	// baseline `eval related` prints). It implies FromSearch.
 	Plain bool
 	// KeyTerms is the number of an article's heaviest terms the related
-	// stage stores for the candidate query.
+	// stage stores for the candidate query (20: p@5 within 0.005 of 30 on
+	// both windows; 30 kept, the query asks with QueryTerms).
 	KeyTerms int
 	// VectorTerms is the number of terms, besides those of its lead, the
 	// related stage stores of an article's counts: its heaviest (0: all).
+	// 60 keeps p@5 within 0.006 of whole vectors on both gold windows
+	// (docs/PERFORMANCE.md) for about half the terms read per list.
 	VectorTerms int
 	// DFRefresh is the share by which the archive grows before the
 	// document frequencies read from it are read again: the weights of a
@@ -131,6 +135,7 @@ func DefaultParams() Params {
 	return Params{
 		QueryTerms:  20,
 		KeyTerms:    30,
+		VectorTerms: 60,
 		DFRefresh:   0.02,
 		Candidates:  80,
 		TitleWeight: 3,
