@@ -17,7 +17,7 @@ import (
 func (a *cli) benchRelatedCmd() *cobra.Command {
 	var n, rounds int
 	var seed uint64
-	var uncached bool
+	var uncached, fromSearch bool
 	cmd := &cobra.Command{
 		Use:   "related",
 		Short: "Compute the related lists of random stored articles (--db) and report latency",
@@ -27,7 +27,9 @@ process. The first round computes every list (its document-frequency cache
 starting empty, as in a new process); later rounds are served from the lists
 cache, as a page viewed again within the cache's TTL is. With --uncached every
 round computes every list: the later rounds time a computation in a process
-that has run a while (its document frequencies read), as a server's is.`,
+that has run a while (its document frequencies read), as a server's is.
+--from-search times the first design instead (candidates from a more-like-this
+search, their bodies analyzed again), to compare the two on one machine.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(ctx context.Context, db marsad.Store) error {
@@ -45,7 +47,9 @@ that has run a while (its document frequencies read), as a server's is.`,
 				r := rand.New(rand.NewPCG(seed, seed))
 				r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
 				picked := all[:min(n, len(all))]
-				f := related.New(db, analyzer.New().Terms, related.DefaultParams())
+				p := related.DefaultParams()
+				p.FromSearch = fromSearch
+				f := related.New(db, analyzer.New().Terms, p)
 				c := related.NewCache(f, len(picked), time.Hour)
 				lists := c.Lists
 				if uncached {
@@ -87,6 +91,7 @@ that has run a while (its document frequencies read), as a server's is.`,
 	}
 	cmd.Flags().IntVar(&n, "articles", 1000, "number of articles")
 	cmd.Flags().IntVar(&rounds, "rounds", 2, "times each article's lists are computed")
+	cmd.Flags().BoolVar(&fromSearch, "from-search", false, "time the first design: candidates from a more-like-this search, bodies analyzed")
 	cmd.Flags().BoolVar(&uncached, "uncached", false, "compute the lists in every round (no lists cache)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed for picking articles")
 	return cmd

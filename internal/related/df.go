@@ -8,15 +8,21 @@ import (
 	"github.com/marsad/marsad"
 )
 
-// dfCache keeps the document frequencies already read from the index: a
-// page's candidates share most of their vocabulary with earlier pages', so
-// after a few hundred lists nearly every lookup is a map hit. The counts
-// are dropped when the archive has grown by a share refresh since they were
-// read (or shrunk: a rebuilt store), so the weights follow the archive.
+// dfCache keeps the document frequencies already read from the index, as
+// shares of the archive when read: a page's candidates share most of their
+// vocabulary with earlier pages', so after a few hundred lists nearly every
+// lookup is a map hit. A term's weight is taken at the archive's size of
+// the last read, its count scaled with it (a word's share of the articles
+// moves far less than its count). The counts are dropped when the archive
+// has grown by a share refresh since they were read (or shrunk: a rebuilt
+// store), so the weights follow the archive; refresh 0 keeps them (the
+// related stage: an import from nothing would otherwise read again, at
+// every step of growth, every term of its batch).
 type dfCache struct {
 	mu      sync.Mutex
-	df      map[string]int
-	docs    int // articles indexed when df was read
+	share   map[string]float64 // df / docs when read
+	docs    int                // articles indexed at the last read
+	since   int                // articles indexed when the cache was (re)started
 	refresh float64
 }
 
@@ -24,55 +30,30 @@ type dfCache struct {
 // shared archives (about 150k terms), small in memory.
 const maxCachedTerms = 1 << 20
 
-func newDFCache(refresh float64) *dfCache { return &dfCache{df: map[string]int{}, refresh: refresh} }
+func newDFCache(refresh float64) *dfCache {
+	return &dfCache{share: map[string]float64{}, refresh: refresh}
+}
+
+// idfOf is ln((N+1)/(df+1)) with df the term's share of N articles.
+func idfOf(share float64, n float64) float64 { return math.Log((n + 1) / (share*n + 1)) }
 
 // idf returns ln((N+1)/(df+1)) for each key, N the number of indexed
 // articles, reading the frequencies it does not hold from s.
 func (c *dfCache) idf(ctx context.Context, s marsad.SearchService, keys []string) (map[string]float64, error) {
-	c.mu.Lock()
-	var missing []string
-	for _, k := range keys {
-		if _, ok := c.df[k]; !ok {
-			missing = append(missing, k)
-		}
+	w, err := c.idfs(ctx, s, [][]string{keys})
+	if err != nil {
+		return nil, err
 	}
-	empty := c.docs == 0
-	c.mu.Unlock()
-	if len(missing) > 0 || empty {
-		df, docs, err := s.DocFrequencies(ctx, missing)
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		if docs < c.docs || float64(docs) > float64(c.docs)*(1+c.refresh) || len(c.df) > maxCachedTerms {
-			c.df, c.docs = make(map[string]int, len(c.df)), docs
-			c.mu.Unlock()
-			// Re-read everything asked now at the new size.
-			if df, docs, err = s.DocFrequencies(ctx, keys); err != nil {
-				return nil, err
-			}
-			missing = keys
-			c.mu.Lock()
-		}
-		for i, k := range missing {
-			c.df[k] = df[i]
-		}
-		c.mu.Unlock()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := float64(c.docs)
 	out := make(map[string]float64, len(keys))
-	for _, k := range keys {
-		out[k] = math.Log((n + 1) / (float64(c.df[k]) + 1))
+	for i, k := range keys {
+		out[k] = w[0][i]
 	}
 	return out, nil
 }
 
 // idfs returns, for each list of terms, the idf of each term, aligned with
-// it: what idf returns, without building a map of the terms (a list's
-// candidates hold some ten thousand terms, nearly all already cached, each
-// looked up once).
+// it, without building a map of the terms (a list's candidates hold some
+// ten thousand terms, nearly all already cached, each looked up once).
 func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]string) ([][]float64, error) {
 	type at struct{ i, j int }
 	out := make([][]float64, len(lists))
@@ -84,8 +65,8 @@ func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]st
 	for i, l := range lists {
 		out[i] = make([]float64, len(l))
 		for j, k := range l {
-			if df, ok := c.df[k]; ok {
-				out[i][j] = math.Log((n + 1) / (float64(df) + 1))
+			if sh, ok := c.share[k]; ok {
+				out[i][j] = idfOf(sh, n)
 				continue
 			}
 			p, ok := pos[k]
@@ -107,14 +88,12 @@ func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]st
 		return nil, err
 	}
 	c.mu.Lock()
-	stale := docs < c.docs || float64(docs) > float64(c.docs)*(1+c.refresh) || len(c.df) > maxCachedTerms
+	stale := docs < c.docs || len(c.share) > maxCachedTerms ||
+		(c.refresh > 0 && c.since > 0 && float64(docs) > float64(c.since)*(1+c.refresh))
 	c.mu.Unlock()
 	if stale {
 		// The archive has moved: every weight is read again at its new
-		// size, and the cache starts over from this list's terms.
-		c.mu.Lock()
-		c.df, c.docs = make(map[string]int, len(c.df)), 0
-		c.mu.Unlock()
+		// size, and the cache starts over from these lists' terms.
 		var all []string
 		for _, l := range lists {
 			all = append(all, l...)
@@ -124,12 +103,12 @@ func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]st
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.docs = docs
+		c.share, c.docs, c.since = make(map[string]float64, len(c.share)), docs, docs
 		n, k := float64(docs), 0
 		for i, l := range lists {
 			for j, t := range l {
-				c.df[t] = df[k]
-				out[i][j] = math.Log((n + 1) / (float64(df[k]) + 1))
+				c.share[t] = float64(df[k]) / max(n, 1)
+				out[i][j] = idfOf(c.share[t], n)
 				k++
 			}
 		}
@@ -137,11 +116,26 @@ func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]st
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n = float64(c.docs)
+	if c.since == 0 {
+		c.since = docs
+	}
+	if docs != c.docs {
+		// The archive grew a little: the cached terms' weights of these
+		// lists are taken at its new size too.
+		c.docs = docs
+		n = float64(docs)
+		for i, l := range lists {
+			for j, t := range l {
+				if sh, ok := c.share[t]; ok {
+					out[i][j] = idfOf(sh, n)
+				}
+			}
+		}
+	}
 	for p, t := range missing {
-		c.df[t] = df[p]
+		c.share[t] = float64(df[p]) / max(n, 1)
 		for _, w := range where[p] {
-			out[w.i][w.j] = math.Log((n + 1) / (float64(df[p]) + 1))
+			out[w.i][w.j] = idfOf(c.share[t], n)
 		}
 	}
 	return out, nil

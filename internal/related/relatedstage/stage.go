@@ -29,13 +29,14 @@ func New(store marsad.RelatedStore, f *related.Finder) *Stage {
 }
 
 // Params are the related parameters the stage's Finder uses: the
-// defaults, with document frequencies read again only when the archive has
-// grown by a quarter (related.Params.DFRefresh): an import reads those of
-// every new article, and a key's weight barely moves with the archive's
-// size (it is divided by its vector's norm).
+// defaults, with each term's document frequency read once, when the stage
+// first meets it, and scaled with the archive after that
+// (related.Params.DFRefresh 0): an import from nothing would otherwise read
+// again, at every step of its growth, every term of its batch, and the
+// stage's weights only choose an article's keys and stored terms.
 func Params() related.Params {
 	p := related.DefaultParams()
-	p.DFRefresh = 0.25
+	p.DFRefresh = 0
 	return p
 }
 
