@@ -10,9 +10,9 @@ import (
 )
 
 // Cache keeps the lists of recently shown articles in memory, so a page
-// viewed again does not compute them again (a computation reads the index
-// and analyzes about forty candidates: tens of milliseconds, see
-// docs/PERFORMANCE.md). An entry lives TTL, so new articles and changed
+// viewed again does not compute them again (a computation runs the
+// candidate query and reads and weighs 80 candidates' stored vectors:
+// milliseconds of CPU, see docs/PERFORMANCE.md). An entry lives TTL, so new articles and changed
 // stories reach a list within TTL; at most Size entries are kept, the
 // least recently used going first.
 type Cache struct {

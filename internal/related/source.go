@@ -27,9 +27,10 @@ type Source struct {
 	// this many articles.
 	MaxPending int
 
-	// sem holds one token per computation running: a computation is tens
-	// of milliseconds of CPU, and run unbounded a burst of new pages
-	// starves every other request of the machine's cores.
+	// sem holds one token per computation running: a computation is
+	// milliseconds of CPU (more while the store's document frequencies
+	// are not yet cached), and run unbounded a burst of new pages (a
+	// crawler) starves every other request of the machine's cores.
 	sem      chan struct{}
 	mu       sync.Mutex
 	inflight map[int64]chan struct{}
