@@ -110,7 +110,6 @@ re-ranking of candidates from the more-like-this search (the first design).`,
 	cmd.Flags().BoolVar(&compare, "compare", false, "also score the candidates of the more-like-this search (the first design)")
 	cmd.Flags().IntVar(&p.KeyTerms, "key-terms", p.KeyTerms, "heaviest terms the related stage stores per article (a new import only)")
 	cmd.Flags().IntVar(&p.VectorTerms, "vector-terms", p.VectorTerms, "terms besides the lead's the related stage stores per article, 0: all (a new import only)")
-	cmd.Flags().Float64Var(&p.LocalIDF, "local-idf", p.LocalIDF, "experimental: scale weights by rarity among the candidates to this power (0: off)")
 	cmd.Flags().IntVar(&p.QueryTerms, "query-terms", p.QueryTerms, "terms in the more-like-this query")
 	cmd.Flags().IntVar(&p.Candidates, "candidates", p.Candidates, "copy groups re-ranked")
 	cmd.Flags().IntVar(&p.TitleWeight, "title-weight", p.TitleWeight, "times a title term counts")

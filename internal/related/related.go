@@ -123,10 +123,6 @@ type Params struct {
 	// fiftieth; the related stage, which reads those of every new article
 	// while an import grows the archive from nothing, never).
 	DFRefresh float64
-	// LocalIDF, when above 0, scales each term's weight by its rarity
-	// among the article's candidates, (ln((C+2)/(df_C+1)) / ln(C+2))^LocalIDF
-	// (an experiment of eval related; 0 in DefaultParams).
-	LocalIDF float64
 	// FromSearch takes the candidates from a more-like-this search of the
 	// index and analyzes their bodies again, instead of the stored term
 	// vectors: the first design, tens of milliseconds a list, kept to
@@ -273,36 +269,6 @@ func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, 
 	}
 	if idf, err = f.df.idfs(ctx, f.search, terms); err != nil {
 		return nil, fmt.Errorf("related %d: %w", a.ID, err)
-	}
-	if f.p.LocalIDF > 0 {
-		// Experimental: each term's weight also scaled by its rarity among
-		// the candidates, so that the vocabulary a whole crisis shares
-		// weighs less than what tells its events apart. The copy test
-		// keeps the plain cosine.
-		local := localRarity(own, cs, f.p.LocalIDF)
-		scale := func(c counts, w []float64) []float64 {
-			out := make([]float64, len(w))
-			for i, t := range c.terms {
-				out[i] = w[i] * local[t]
-			}
-			return out
-		}
-		ownIdf, _ := f.df.idfs(ctx, f.search, [][]string{own.terms})
-		lself, lselfLead := weighCounts(own, scale(own, ownIdf[0]))
-		for i, c := range cands {
-			all, _ := weighCounts(cs[i], idf[i])
-			c.vec = all
-			lall, llead := weighCounts(cs[i], scale(cs[i], idf[i]))
-			cos := self.cosine(all)
-			c.vec = lall
-			f.score(a, c, lself, lselfLead, llead)
-			c.vec, c.cos = all, cos
-			if cos >= f.p.CopyCosine {
-				c.score = -1
-			}
-		}
-		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-		return f.pick(a, cands), nil
 	}
 	for i, c := range cands {
 		all, lead := weighCounts(cs[i], idf[i])
@@ -635,25 +601,4 @@ func (v vector) cosine(o vector) float64 {
 		}
 	}
 	return dot / (v.norm * o.norm)
-}
-
-// localRarity returns, for each term of the article and its candidates,
-// its rarity among them, (ln((C+2)/(df+1)) / ln(C+2))^alpha, df the number
-// of candidates holding it (the article counted as one).
-func localRarity(own counts, cs []counts, alpha float64) map[string]float64 {
-	df := map[string]int{}
-	for _, t := range own.terms {
-		df[t]++
-	}
-	for _, c := range cs {
-		for _, t := range c.terms {
-			df[t]++
-		}
-	}
-	n := float64(len(cs) + 2)
-	out := make(map[string]float64, len(df))
-	for t, d := range df {
-		out[t] = math.Pow(math.Log(n/float64(d+1))/math.Log(n), alpha)
-	}
-	return out
 }
