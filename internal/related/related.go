@@ -208,21 +208,24 @@ func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
 }
 
 // findByVectors computes the lists from the stored vectors: the article's
-// own (analyzed here when the stage has not stored it yet), the store's
-// candidate query with its heaviest terms, then the candidates' vectors.
-// No body is read or analyzed but, at most, the article's.
+// own, the store's candidate query with its heaviest terms, then the
+// candidates' vectors. No body is read or analyzed. An article the stage
+// has not stored yet gets the search's lists.
 func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, error) {
 	var own counts
 	vs, err := f.search.TermVectors(ctx, []int64{a.ID})
 	if err != nil {
 		return nil, fmt.Errorf("related %d: %w", a.ID, err)
 	}
-	if len(vs) == 1 {
-		if own, err = decodeCounts(vs[0].Data); err != nil {
-			return nil, fmt.Errorf("related %d: %w", a.ID, err)
-		}
-	} else {
-		own = f.countText(f.analyze(a, 0))
+	if len(vs) == 0 {
+		// The stage has not reached it yet (a new article, or an archive
+		// the stage is catching up on): its candidates may not have
+		// vectors either, so the search finds them, at the first
+		// design's cost.
+		return f.findBySearch(ctx, a)
+	}
+	if own, err = decodeCounts(vs[0].Data); err != nil {
+		return nil, fmt.Errorf("related %d: %w", a.ID, err)
 	}
 	idf, err := f.df.idfs(ctx, f.search, [][]string{own.terms})
 	if err != nil {

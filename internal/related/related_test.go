@@ -473,3 +473,24 @@ func TestSourceBoundsItsComputations(t *testing.T) {
 		t.Errorf("%d lists computed, want the 10 started", cached)
 	}
 }
+
+// An article the related stage has not reached yet (here: an archive it
+// has not caught up on) still gets its lists, from the search.
+func TestArticleWithoutVectorGetsListsFromSearch(t *testing.T) {
+	arts := withFiller([]*marsad.Article{
+		art(1, 1, 10, 0, 0, "قمة الرياض العرب القدس"),
+		art(2, 2, 10, 0, 1, "قمة الرياض العرب بيان"),
+	})
+	x := &fakeIndex{arts: arts}
+	f := finder(t, x, false)
+	if err := x.ResetTermVectors(context.Background(), "related"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := f.Find(context.Background(), arts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(l.Similar); len(got) == 0 || got[0] != 2 {
+		t.Errorf("similar of an article without a vector = %v, want 2 first", got)
+	}
+}
