@@ -1,5 +1,5 @@
 -- The related stage's term vectors (issue 9), as store/sqlite's
--- 0011_related_vectors.sql: data is internal/related's encoding of an
+-- 0012_related_vectors.sql: data is internal/related's encoding of an
 -- article's term counts; related_keys holds its heaviest terms, read by
 -- term and date for the candidate query of an article's week.
 CREATE TABLE related_vectors (
