@@ -28,7 +28,7 @@ import (
 // last line as `bench NAME: key=value ...`.
 func (a *cli) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure speed on real data"}
-	cmd.AddCommand(a.benchDedupCmd(), a.benchImportCmd(), a.benchRelatedCmd(), a.benchSearchCmd(), a.benchStoriesCmd())
+	cmd.AddCommand(a.benchDedupCmd(), a.benchImportCmd(), a.benchPollCmd(), a.benchRelatedCmd(), a.benchSearchCmd(), a.benchStoriesCmd())
 	return cmd
 }
 
