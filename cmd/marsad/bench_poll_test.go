@@ -96,6 +96,7 @@ func TestFeedShares(t *testing.T) {
 		{"a small outlet keeps one feed", []int{990, 5, 5}, 10},
 		{"as many feeds as articles", []int{3, 2, 1}, 6},
 		{"one outlet", []int{50}, 7},
+		{"the feed left over goes to the fullest feeds", []int{600, 250, 150}, 7},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			by := map[string][]int{}
