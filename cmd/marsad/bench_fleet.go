@@ -127,10 +127,11 @@ type fleet struct {
 }
 
 // startFleet starts k worker processes of this binary over the store that
-// storeFlags select, each with the serve flags extra. The children inherit
-// the environment (a test re-executing its binary as marsad sets its
-// switch there).
-func startFleet(ctx context.Context, k int, storeFlags, extra []string) (*fleet, error) {
+// storeFlags select, each with the serve flags extra, and each writing a
+// CPU profile into profileDir (when set) named label-wN.pprof. The children
+// inherit the environment (a test re-executing its binary as marsad sets
+// its switch there).
+func startFleet(ctx context.Context, k int, storeFlags, extra []string, profileDir, label string) (*fleet, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("bench: find this binary: %w", err)
@@ -143,6 +144,9 @@ func startFleet(ctx context.Context, k int, storeFlags, extra []string) (*fleet,
 			return nil, err
 		}
 		args := append(slices.Clone(storeFlags), "serve", "--role", "worker", "--addr", "127.0.0.1:0")
+		if profileDir != "" {
+			args = append(args, "--cpuprofile", filepath.Join(profileDir, fmt.Sprintf("%s-w%d.pprof", label, i+1)))
+		}
 		cmd := exec.Command(exe, append(args, extra...)...)
 		cmd.Env = os.Environ()
 		cmd.Stderr = logs

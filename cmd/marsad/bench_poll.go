@@ -27,7 +27,7 @@ import (
 
 func (a *cli) benchPollCmd() *cobra.Command {
 	var nFeeds, nHosts, limit, pollWorkers int
-	var workers, prefix string
+	var workers, prefix, profiles string
 	var timeout, catchUp time.Duration
 	var keep bool
 	cmd := &cobra.Command{
@@ -76,7 +76,7 @@ loopback: the polling is then bound by the workers, not by waiting).`,
 				"--poll-workers", strconv.Itoa(pollWorkers), "--catch-up-every", catchUp.String()}
 			var results []pollRun
 			for _, k := range counts {
-				r, err := a.benchPollRun(ctx, site, k, prefix, keep, timeout, extra)
+				r, err := a.benchPollRun(ctx, site, k, prefix, keep, timeout, extra, profiles)
 				if err != nil {
 					return err
 				}
@@ -104,6 +104,7 @@ loopback: the polling is then bound by the workers, not by waiting).`,
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up a run after this long")
 	cmd.Flags().StringVar(&prefix, "schema-prefix", "marsad_bench", "PostgreSQL: the runs' schemas are named PREFIX_LABEL_RANDOM")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep each run's store (and say where)")
+	cmd.Flags().StringVar(&profiles, "worker-cpuprofile", "", "write each worker's CPU profile into this folder")
 	return cmd
 }
 
@@ -140,7 +141,7 @@ func (r pollRun) String() string {
 
 // benchPollRun follows the site's feeds in a new store, runs k workers
 // until every feed was polled and nothing is owed, and stops them.
-func (a *cli) benchPollRun(ctx context.Context, site *benchSite, k int, prefix string, keep bool, timeout time.Duration, extra []string) (r pollRun, err error) {
+func (a *cli) benchPollRun(ctx context.Context, site *benchSite, k int, prefix string, keep bool, timeout time.Duration, extra []string, profiles string) (r pollRun, err error) {
 	bs, err := a.newBenchStore(ctx, prefix, "poll"+strconv.Itoa(k), keep)
 	if err != nil {
 		return r, err
@@ -161,7 +162,7 @@ func (a *cli) benchPollRun(ctx context.Context, site *benchSite, k int, prefix s
 	site.feedHits.Store(0)
 	site.pageHits.Store(0)
 	w := &progressWatch{start: time.Now()}
-	fl, err := startFleet(ctx, k, bs.flags, extra)
+	fl, err := startFleet(ctx, k, bs.flags, extra, profiles, fmt.Sprintf("poll-%s-k%d", storeKind(a.cfg.DatabaseURL), k))
 	if err != nil {
 		return r, err
 	}

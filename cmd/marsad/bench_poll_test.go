@@ -132,3 +132,60 @@ func TestFeedShares(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchImportWithWorkers imports 300 real articles with the stages
+// left to worker processes, against the one-process import of the same
+// run: every store ends with every article and nothing owed (the run
+// waits for it), on SQLite and on PostgreSQL.
+func TestBenchImportWithWorkers(t *testing.T) {
+	src := testdata.Path(t, "ant_multisource/articles.jsonl")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")[:300]
+	file := filepath.Join(t.TempDir(), "part.jsonl")
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MARSAD_TEST_CHILD", "1")
+	for _, tt := range []struct {
+		name  string
+		store func(t *testing.T) []string
+		want  []string // the runs' stores and worker counts, in order
+	}{
+		{"sqlite", func(t *testing.T) []string { return nil }, []string{"sqlite/0", "sqlite/2"}},
+		{"postgres", func(t *testing.T) []string { return []string{"--database-url", pgtest.URL(t)} }, []string{"sqlite/0", "postgres/0", "postgres/2"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(tt.store(t), "bench", "import", "--workers", "0,2", "--schema-prefix", "marsad_test_import", file)
+			if tt.name == "sqlite" {
+				args = append(tt.store(t), "bench", "import", "--workers", "0,2", file)
+			}
+			out, err := run(t, filepath.Join(t.TempDir(), "unused.db"), args...)
+			if err != nil {
+				t.Fatalf("bench import: %v\n%s", err, out)
+			}
+			runs := regexp.MustCompile(`(?m)^run store=(\w+) workers=(\d+): articles=(\d+) imported=(\d+) copies=\d+ stories=(\d+) .* worker_cpu_s=(\S+) caught_up=(\S+)`).FindAllStringSubmatch(out, -1)
+			var got []string
+			for _, m := range runs {
+				got = append(got, m[1]+"/"+m[2])
+				if m[3] != "300" || m[4] == "0" || m[5] == "0" {
+					t.Errorf("%s/%s: %s read, %s imported, %s stories", m[1], m[2], m[3], m[4], m[5])
+				}
+				if m[2] != "0" && (m[6] == "-" || !strings.Contains(m[7], "story:")) {
+					t.Errorf("%s/%s: workers' CPU %s, caught up %s: the workers did not do the stages", m[1], m[2], m[6], m[7])
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Fatalf("runs %v, want %v:\n%s", got, tt.want, out)
+			}
+			if !regexp.MustCompile(`^bench import: articles=300 rates_per_s=\S+ ratio_to_first=[0-9.]+$`).MatchString(lastLine(out)) {
+				t.Errorf("last line %q", lastLine(out))
+			}
+			if tt.name == "postgres" {
+				assertNoSchema(t, "marsad_test_import_")
+			}
+		})
+	}
+}
