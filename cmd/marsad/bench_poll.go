@@ -83,15 +83,15 @@ loopback: the polling is then bound by the workers, not by waiting).`,
 				results = append(results, r)
 				fmt.Fprintf(a.stdout, "run workers=%d: %s\n", k, r)
 			}
-			first, last := results[0], results[len(results)-1]
 			var stored, done []string
 			for _, r := range results {
 				stored = append(stored, fmt.Sprintf("%.1f", r.stored.Seconds()))
 				done = append(done, fmt.Sprintf("%.1f", r.done.Seconds()))
 			}
+			lo, hi := slices.Min(counts), slices.Max(counts)
 			fmt.Fprintf(a.stdout, "bench poll: store=%s feeds=%d items=%d workers=%s stored_s=%s done_s=%s ratio=%.2f\n",
 				storeKind(a.cfg.DatabaseURL), len(site.feeds), len(arts), workers, strings.Join(stored, ","), strings.Join(done, ","),
-				first.done.Seconds()/last.done.Seconds())
+				meanDone(results, counts, lo)/meanDone(results, counts, hi))
 			return nil
 		},
 	}
@@ -106,6 +106,19 @@ loopback: the polling is then bound by the workers, not by waiting).`,
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep each run's store (and say where)")
 	cmd.Flags().StringVar(&profiles, "worker-cpuprofile", "", "write each worker's CPU profile into this folder")
 	return cmd
+}
+
+// meanDone is the mean time until done of the runs with k workers.
+func meanDone(results []pollRun, counts []int, k int) float64 {
+	var sum float64
+	n := 0
+	for i, r := range results {
+		if counts[i] == k {
+			sum += r.done.Seconds()
+			n++
+		}
+	}
+	return sum / float64(n)
 }
 
 // storeKind names the store the configuration selects, for reports.
