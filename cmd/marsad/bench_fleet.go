@@ -73,11 +73,15 @@ func (a *cli) newBenchStore(ctx context.Context, prefix, label string, keep bool
 	}
 	schema := prefix + "_" + label + "_" + hex.EncodeToString(b[:])
 	exec := func(sql string) error {
+		// Also after an interrupt: the schema of an interrupted run is
+		// dropped all the same.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
 		conn, err := pgx.Connect(ctx, a.cfg.DatabaseURL)
 		if err != nil {
 			return fmt.Errorf("bench store: connect: %w", err)
 		}
-		defer conn.Close(context.WithoutCancel(ctx))
+		defer conn.Close(ctx)
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			return fmt.Errorf("bench store: %s: %w", sql, err)
 		}
