@@ -176,7 +176,7 @@ func (f *fleet) failed() error {
 	for i, p := range f.procs {
 		select {
 		case <-p.exited:
-			return fmt.Errorf("bench: worker %d exited early (%v): %s", i+1, p.err, tail(p.logs, 5))
+			return fmt.Errorf("bench: worker %d exited early (%v): %s", i+1, p.err, logTail(p.logs, 5))
 		default:
 		}
 	}
@@ -213,13 +213,15 @@ func (f *fleet) remove() {
 	}
 }
 
-// caughtUpRe reads the pipeline's catch-up log line (pipeline.catchUpStage).
-var caughtUpRe = regexp.MustCompile(`msg="caught up" stage=(\S+) articles=(\d+)`)
+// caughtUpRe reads the log lines of a batch a stage was handed outside
+// the commit of its articles: the pipeline's catch-up ("caught up") and,
+// under the stages' leases, a worker's run ("stage work done").
+var caughtUpRe = regexp.MustCompile(`msg="(?:caught up|stage work done)" stage=(\S+) articles=(\d+)`)
 
 // logCounts reads the workers' logs: how many articles each stage was
-// handed by catch-up, summed over the workers (more than the articles
-// means two workers caught up the same owed work), and how many WARN and
-// ERROR lines there were.
+// handed outside a commit (catch-up, or a leased run), summed over the
+// workers (more than the articles means two workers did the same owed
+// work), and how many WARN and ERROR lines there were.
 func (f *fleet) logCounts() (caughtUp map[string]int, warnings int, err error) {
 	caughtUp = map[string]int{}
 	for _, p := range f.procs {
@@ -247,8 +249,8 @@ func (f *fleet) logCounts() (caughtUp map[string]int, warnings int, err error) {
 	return caughtUp, warnings, nil
 }
 
-// tail returns the last n lines of a file, joined by " | ".
-func tail(path string, n int) string {
+// logTail returns the last n lines of a file, joined by " | ".
+func logTail(path string, n int) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err.Error()
