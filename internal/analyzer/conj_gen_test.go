@@ -1,14 +1,10 @@
 package analyzer
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/marsad/marsad/internal/testdata"
 )
 
 // TestGenerateConjWordList rebuilds conjword_gen.txt from the shared news
@@ -29,38 +25,9 @@ func TestGenerateConjWordList(t *testing.T) {
 		t.Skip("set MARSAD_GEN_CONJ=1 to regenerate conjword_gen.txt")
 	}
 	a := New()
-	counts := map[string]int{}
-	for _, rel := range []string{"saudinewsnet/articles.jsonl", "ant_multisource/articles.jsonl"} {
-		f, err := os.Open(testdata.Path(t, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			var row struct{ Title, Body string }
-			if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-				t.Fatal(err)
-			}
-			for _, tk := range a.Tokenize(row.Title + "\n" + row.Body) {
-				if tk.Kind == Arabic {
-					counts[tk.Norm]++
-				}
-			}
-		}
-		f.Close()
-	}
+	counts := corpusWordCounts(t, a)
 	// Words of the stemming gold are left out so it stays a fair test.
-	exclude := map[string]bool{}
-	if p := testdata.Path(t, "arabic_stemming_gold/golden_corpus.jsonl"); p != "" {
-		gold, _ := os.ReadFile(p)
-		for _, line := range strings.Split(string(gold), "\n") {
-			var e struct{ Word, Stem string }
-			if json.Unmarshal([]byte(line), &e) == nil {
-				exclude[a.Normalize(e.Word)] = true
-			}
-		}
-	}
+	exclude := goldWords(t, a, false)
 	var out []string
 	for s := range a.stop {
 		for _, conj := range []string{"و", "ف"} {

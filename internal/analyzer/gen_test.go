@@ -36,38 +36,8 @@ func TestGenerateRadicalList(t *testing.T) {
 		t.Skip("set MARSAD_GEN_RADICAL=1 to regenerate radical_gen.txt")
 	}
 	a := New()
-	counts := map[string]int{}
-	for _, rel := range []string{"saudinewsnet/articles.jsonl", "ant_multisource/articles.jsonl"} {
-		f, err := os.Open(testdata.Path(t, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			var row struct{ Title, Body string }
-			if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-				t.Fatal(err)
-			}
-			for _, tk := range a.Tokenize(row.Title + "\n" + row.Body) {
-				if tk.Kind == Arabic {
-					counts[tk.Norm]++
-				}
-			}
-		}
-		f.Close()
-	}
-	exclude := map[string]bool{}
-	if p := testdata.Path(t, "arabic_stemming_gold/golden_corpus.jsonl"); p != "" {
-		gold, _ := os.ReadFile(p)
-		for _, line := range strings.Split(string(gold), "\n") {
-			var e struct{ Word, Stem string }
-			if json.Unmarshal([]byte(line), &e) == nil {
-				exclude[a.Normalize(e.Word)] = true
-				exclude[a.Normalize(e.Stem)] = true
-			}
-		}
-	}
+	counts := corpusWordCounts(t, a)
+	exclude := goldWords(t, a, true)
 	// forms counts w with any proclitic chain in front (what the word
 	// would look like as a standalone word after stripping).
 	forms := func(w string) int {
@@ -130,4 +100,54 @@ func TestGenerateRadicalList(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("radical_gen.txt: %d words", len(out))
+}
+
+// corpusWordCounts counts the normalized Arabic words of the shared news
+// archives (titles and bodies), the evidence the generated word lists are
+// drawn from.
+func corpusWordCounts(t *testing.T, a *Analyzer) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for _, rel := range []string{"saudinewsnet/articles.jsonl", "ant_multisource/articles.jsonl"} {
+		f, err := os.Open(testdata.Path(t, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			var row struct{ Title, Body string }
+			if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+				t.Fatal(err)
+			}
+			for _, tk := range a.Tokenize(row.Title + "\n" + row.Body) {
+				if tk.Kind == Arabic {
+					counts[tk.Norm]++
+				}
+			}
+		}
+		f.Close()
+	}
+	return counts
+}
+
+// goldWords returns the normalized words of the stemming gold (and their
+// stems when withStems), which the generated lists leave out so that the
+// gold stays a fair test.
+func goldWords(t *testing.T, a *Analyzer, withStems bool) map[string]bool {
+	t.Helper()
+	exclude := map[string]bool{}
+	if p := testdata.Path(t, "arabic_stemming_gold/golden_corpus.jsonl"); p != "" {
+		gold, _ := os.ReadFile(p)
+		for _, line := range strings.Split(string(gold), "\n") {
+			var e struct{ Word, Stem string }
+			if json.Unmarshal([]byte(line), &e) == nil {
+				exclude[a.Normalize(e.Word)] = true
+				if withStems {
+					exclude[a.Normalize(e.Stem)] = true
+				}
+			}
+		}
+	}
+	return exclude
 }
