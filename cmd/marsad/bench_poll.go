@@ -316,26 +316,22 @@ func serveBenchFeeds(arts []*marsad.RawArticle, nFeeds, nHosts int) (*benchSite,
 	pages := map[string][]byte{} // path → page, per host (paths are unique over hosts)
 	mux := http.NewServeMux()
 	docs := map[string][]byte{}
-	mux.HandleFunc("/feed/", func(w http.ResponseWriter, r *http.Request) {
-		doc, ok := docs[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
+	// serve answers one kind of path from its rendered documents, counting
+	// the hits.
+	serve := func(docs map[string][]byte, hits *atomic.Int64, contentType string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			doc, ok := docs[r.URL.Path]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			hits.Add(1)
+			w.Header().Set("Content-Type", contentType)
+			w.Write(doc)
 		}
-		site.feedHits.Add(1)
-		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-		w.Write(doc)
-	})
-	mux.HandleFunc("/a/", func(w http.ResponseWriter, r *http.Request) {
-		page, ok := pages[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		site.pageHits.Add(1)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	})
+	}
+	mux.HandleFunc("/feed/", serve(docs, &site.feedHits, "application/rss+xml; charset=utf-8"))
+	mux.HandleFunc("/a/", serve(pages, &site.pageHits, "text/html; charset=utf-8"))
 	var listeners []net.Listener
 	for range nHosts {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

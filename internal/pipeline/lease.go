@@ -227,16 +227,11 @@ func (p *Pipeline) runLeased(ctx context.Context, i int, st Stage, name string) 
 			return fmt.Errorf("ready work %d…%d not completed by the stage", ids[0], ids[len(ids)-1])
 		}
 		last = ids
-		list, _, err := p.store.FindArticles(sctx, marsad.ArticleFilter{IDs: ids, Limit: len(ids)})
+		n, err := p.processStored(sctx, st, ids)
 		if err != nil {
 			return err
 		}
-		items := p.restore(sctx, list, st)
-		sortByPublished(items)
-		if err := p.retry(sctx, st.Name(), func() error { return st.Process(sctx, items) }); err != nil {
-			return err
-		}
-		p.log.Info("stage work done", "stage", st.Name(), "articles", len(items))
+		p.log.Info("stage work done", "stage", st.Name(), "articles", n)
 	}
 }
 

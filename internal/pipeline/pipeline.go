@@ -357,17 +357,28 @@ func (p *Pipeline) catchUpStage(ctx context.Context, st Stage) error {
 			return err
 		}
 		after = ids[len(ids)-1]
-		list, _, err := p.store.FindArticles(ctx, marsad.ArticleFilter{IDs: ids, Limit: len(ids)})
+		n, err := p.processStored(ctx, st, ids)
 		if err != nil {
 			return err
 		}
-		items := p.restore(ctx, list, st)
-		sortByPublished(items)
-		if err := p.retry(ctx, st.Name(), func() error { return st.Process(ctx, items) }); err != nil {
-			return err
-		}
-		p.log.Info("caught up", "stage", st.Name(), "articles", len(items), "through_id", after)
+		p.log.Info("caught up", "stage", st.Name(), "articles", n, "through_id", after)
 	}
+}
+
+// processStored hands st the stored articles ids, read back, analyzed again
+// and in published order, as catch-up and the leased stages do; it returns
+// how many it handed.
+func (p *Pipeline) processStored(ctx context.Context, st Stage, ids []int64) (int, error) {
+	list, _, err := p.store.FindArticles(ctx, marsad.ArticleFilter{IDs: ids, Limit: len(ids)})
+	if err != nil {
+		return 0, err
+	}
+	items := p.restore(ctx, list, st)
+	sortByPublished(items)
+	if err := p.retry(ctx, st.Name(), func() error { return st.Process(ctx, items) }); err != nil {
+		return 0, err
+	}
+	return len(items), nil
 }
 
 // restore turns stored articles back into items for st, analyzing them on
