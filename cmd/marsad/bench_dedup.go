@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,7 +12,6 @@ import (
 	"github.com/marsad/marsad/internal/analyzer"
 	"github.com/marsad/marsad/internal/dedup"
 	"github.com/marsad/marsad/internal/dedup/dedupstage"
-	"github.com/marsad/marsad/internal/importer"
 	"github.com/marsad/marsad/internal/pipeline"
 )
 
@@ -33,7 +29,7 @@ func (a *cli) benchDedupCmd() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			raws, err := readRaws(args)
+			raws, err := readBenchArticles(args, 0)
 			if err != nil {
 				return err
 			}
@@ -89,35 +85,6 @@ func benchDedupPass(ctx context.Context, p *pipeline.Pipeline, raws []*marsad.Ra
 		imported += res.Imported
 	}
 	return d, imported, nil
-}
-
-// readRaws reads every article of the JSONL files, skipping bad lines.
-func readRaws(files []string) ([]*marsad.RawArticle, error) {
-	var out []*marsad.RawArticle
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		rd := importer.NewReader(f, name)
-		for {
-			raw, err := rd.Next()
-			var le *importer.LineError
-			if errors.As(err, &le) {
-				continue
-			}
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				f.Close()
-				return nil, fmt.Errorf("read %s: %w", name, err)
-			}
-			out = append(out, raw)
-		}
-		f.Close()
-	}
-	return out, nil
 }
 
 // shifted returns copies of raws for pass n: URL paths under /pass-n and

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/store/postgres"
+	"github.com/marsad/marsad/store/postgres/pgurl"
 	"github.com/marsad/marsad/store/sqlite"
 )
 
@@ -90,7 +90,7 @@ func (a *cli) newBenchStore(ctx context.Context, prefix, label string, keep bool
 	if err := exec(`CREATE SCHEMA ` + schema); err != nil {
 		return nil, err
 	}
-	u := withSearchPath(a.cfg.DatabaseURL, schema)
+	u := pgurl.WithSearchPath(a.cfg.DatabaseURL, schema)
 	db, err := postgres.Open(ctx, u)
 	if err != nil {
 		_ = exec(`DROP SCHEMA ` + schema + ` CASCADE`)
@@ -103,18 +103,6 @@ func (a *cli) newBenchStore(ctx context.Context, prefix, label string, keep bool
 		}
 		return exec(`DROP SCHEMA ` + schema + ` CASCADE`)
 	}}, nil
-}
-
-// withSearchPath returns a database URL (postgres://… or key=value) whose
-// connections use schema.
-func withSearchPath(raw, schema string) string {
-	if u, err := url.Parse(raw); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return strings.TrimSpace(raw) + " search_path=" + schema
 }
 
 // workerProc is one `marsad serve --role worker` child.

@@ -282,7 +282,7 @@ func readBenchArticles(files []string, limit int) ([]*marsad.RawArticle, error) 
 			}
 			if err != nil {
 				f.Close()
-				return nil, err
+				return nil, fmt.Errorf("read %s: %w", name, err)
 			}
 			out = append(out, raw)
 		}

@@ -9,13 +9,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/marsad/marsad/store/postgres/pgurl"
 )
 
 // EnvURL is the variable naming the test database.
@@ -64,14 +63,6 @@ func URL(t testing.TB) string {
 	return WithSearchPath(base, schema)
 }
 
-// WithSearchPath returns raw (a postgres:// URL or a key=value connection
-// string) with its connections' search_path set to schema.
-func WithSearchPath(raw, schema string) string {
-	if u, err := url.Parse(raw); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return strings.TrimSpace(raw) + " search_path=" + schema
-}
+// WithSearchPath is pgurl.WithSearchPath, for the tests that build their
+// own schemas.
+func WithSearchPath(raw, schema string) string { return pgurl.WithSearchPath(raw, schema) }
