@@ -24,6 +24,7 @@ type dfCache struct {
 	docs    int                // articles indexed at the last read
 	since   int                // articles indexed when the cache was (re)started
 	refresh float64
+	gen     uint64 // counts the restarts: a share is fixed within one
 }
 
 // maxCachedTerms bounds the cache: far above the vocabulary of the two
@@ -55,18 +56,65 @@ func (c *dfCache) idf(ctx context.Context, s marsad.SearchService, keys []string
 // it, without building a map of the terms (a list's candidates hold some
 // ten thousand terms, nearly all already cached, each looked up once).
 func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]string) ([][]float64, error) {
+	sh, err := c.shares(ctx, s, lists, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float64, len(lists))
+	for i := range lists {
+		out[i] = sh.idf(i)
+	}
+	return out, nil
+}
+
+// listShares are the document-frequency shares of lists of terms, aligned
+// with them, and the archive's size and the cache's generation they hold at.
+type listShares struct {
+	shares [][]float64
+	n      float64
+	gen    uint64
+}
+
+// idf returns the idf of list i's terms.
+func (l listShares) idf(i int) []float64 {
+	out := make([]float64, len(l.shares[i]))
+	for j, sh := range l.shares[i] {
+		out[j] = idfOf(sh, l.n)
+	}
+	return out
+}
+
+// known is a list's shares as an earlier call returned them: a term's
+// share is set once in a generation (read when missing, never changed but
+// by a restart of the cache), so a list's shares of the same generation are
+// the ones a lookup of each term would find.
+type known struct {
+	shares []float64
+	gen    uint64
+}
+
+// shares returns the share of each term of each list, reading the
+// frequencies the cache does not hold from s. have[i], when given and of
+// the cache's generation, is list i's shares already (no term looked up).
+func (c *dfCache) shares(ctx context.Context, s marsad.SearchService, lists [][]string, have []known) (listShares, error) {
 	type at struct{ i, j int }
 	out := make([][]float64, len(lists))
 	var missing []string
 	var where [][]at // where[k]: the places of missing[k]
 	c.mu.Lock()
+	// gen is the generation every share returned belongs to: a restart by
+	// another call while this one reads leaves them of the one before.
+	gen := c.gen
 	pos := map[string]int{}
-	n := float64(c.docs)
 	for i, l := range lists {
+		if i < len(have) && have[i].shares != nil && have[i].gen == gen && len(have[i].shares) == len(l) {
+			out[i] = have[i].shares
+			continue
+		}
 		out[i] = make([]float64, len(l))
 		for j, k := range l {
 			if sh, ok := c.share[k]; ok {
-				out[i][j] = idfOf(sh, n)
+				out[i][j] = sh
 				continue
 			}
 			p, ok := pos[k]
@@ -79,13 +127,14 @@ func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]st
 		}
 	}
 	empty := c.docs == 0
-	c.mu.Unlock()
 	if len(missing) == 0 && !empty {
-		return out, nil
+		defer c.mu.Unlock()
+		return listShares{out, float64(c.docs), gen}, nil
 	}
+	c.mu.Unlock()
 	df, docs, err := s.DocFrequencies(ctx, missing)
 	if err != nil {
-		return nil, err
+		return listShares{}, err
 	}
 	c.mu.Lock()
 	stale := docs < c.docs || len(c.share) > maxCachedTerms ||
@@ -99,44 +148,37 @@ func (c *dfCache) idfs(ctx context.Context, s marsad.SearchService, lists [][]st
 			all = append(all, l...)
 		}
 		if df, docs, err = s.DocFrequencies(ctx, all); err != nil {
-			return nil, err
+			return listShares{}, err
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.share, c.docs, c.since = make(map[string]float64, len(c.share)), docs, docs
+		c.gen++
 		n, k := float64(docs), 0
 		for i, l := range lists {
+			out[i] = make([]float64, len(l))
 			for j, t := range l {
 				c.share[t] = float64(df[k]) / max(n, 1)
-				out[i][j] = idfOf(c.share[t], n)
+				out[i][j] = c.share[t]
 				k++
 			}
 		}
-		return out, nil
+		return listShares{out, n, c.gen}, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.since == 0 {
 		c.since = docs
 	}
-	if docs != c.docs {
-		// The archive grew a little: the cached terms' weights of these
-		// lists are taken at its new size too.
-		c.docs = docs
-		n = float64(docs)
-		for i, l := range lists {
-			for j, t := range l {
-				if sh, ok := c.share[t]; ok {
-					out[i][j] = idfOf(sh, n)
-				}
-			}
-		}
-	}
+	// The archive may have grown a little: every weight of these lists is
+	// taken at its new size (a word's share moves far less than its count).
+	c.docs = docs
+	n := float64(docs)
 	for p, t := range missing {
 		c.share[t] = float64(df[p]) / max(n, 1)
 		for _, w := range where[p] {
-			out[w.i][w.j] = idfOf(c.share[t], n)
+			out[w.i][w.j] = c.share[t]
 		}
 	}
-	return out, nil
+	return listShares{out, n, gen}, nil
 }

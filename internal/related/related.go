@@ -123,6 +123,12 @@ type Params struct {
 	// fiftieth; the related stage, which reads those of every new article
 	// while an import grows the archive from nothing, never).
 	DFRefresh float64
+	// VectorCache is the number of articles' decoded vectors a Finder
+	// keeps in memory, each VectorTTL (0: none): the same lists, computed
+	// without reading, decoding and weighing again the candidates a week's
+	// pages share (vcache.go).
+	VectorCache int
+	VectorTTL   time.Duration
 	// FromSearch takes the candidates from a more-like-this search of the
 	// index and analyzes their bodies again, instead of the stored term
 	// vectors: the first design, tens of milliseconds a list, kept to
@@ -152,6 +158,10 @@ func DefaultParams() Params {
 		ReadAlso:    3,
 		ReadAlsoMin: 0.1,
 		OtherOutlet: 1.5,
+		// About 2 KB each: 64 MB at most, a fortnight of a large
+		// aggregator's articles; the TTL of serve's lists cache.
+		VectorCache: 32768,
+		VectorTTL:   10 * time.Minute,
 	}
 }
 
@@ -168,13 +178,14 @@ type Finder struct {
 	terms  func(string) []string
 	p      Params
 	df     *dfCache
+	vc     *vecCache // nil: every list reads its vectors
 }
 
 // New returns a Finder over the store's vectors, search and document
 // frequencies; terms is the analyzer's (analyzer.Terms), the one the index
 // and the vectors were built with.
 func New(s Store, terms func(string) []string, p Params) *Finder {
-	return &Finder{search: s, terms: terms, p: p, df: newDFCache(p.DFRefresh)}
+	return &Finder{search: s, terms: terms, p: p, df: newDFCache(p.DFRefresh), vc: newVecCache(p.VectorCache, p.VectorTTL)}
 }
 
 // candidate is one copy group the query found, with its vector.
@@ -212,26 +223,22 @@ func (f *Finder) Find(ctx context.Context, a *marsad.Article) (*Lists, error) {
 // candidates' vectors. No body is read or analyzed. An article the stage
 // has not stored yet gets the search's lists.
 func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, error) {
-	var own counts
-	vs, err := f.search.TermVectors(ctx, []int64{a.ID})
+	own, err := f.vectors(ctx, []int64{a.ID})
 	if err != nil {
 		return nil, fmt.Errorf("related %d: %w", a.ID, err)
 	}
-	if len(vs) == 0 {
+	if own[0] == nil {
 		// The stage has not reached it yet (a new article, or an archive
 		// the stage is catching up on): its candidates may not have
 		// vectors either, so the search finds them, at the first
 		// design's cost.
 		return f.findBySearch(ctx, a)
 	}
-	if own, err = decodeCounts(vs[0].Data); err != nil {
-		return nil, fmt.Errorf("related %d: %w", a.ID, err)
-	}
-	idf, err := f.df.idfs(ctx, f.search, [][]string{own.terms})
+	ws, err := f.weigh(ctx, own)
 	if err != nil {
 		return nil, fmt.Errorf("related %d: %w", a.ID, err)
 	}
-	self, selfLead := weighCounts(own, idf[0])
+	self, selfLead := ws[0].all, ws[0].lead
 	if self.norm == 0 {
 		return &Lists{}, nil
 	}
@@ -243,43 +250,102 @@ func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, 
 	if err != nil {
 		return nil, fmt.Errorf("related %d: candidates: %w", a.ID, err)
 	}
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
-		ids[i] = h.Article.ID
+	ids := make([]int64, 0, len(hits))
+	hs := make([]marsad.SearchHit, 0, len(hits))
+	for _, h := range hits {
+		if groupOf(h.Article) != groupOf(a) {
+			ids, hs = append(ids, h.Article.ID), append(hs, h)
+		}
 	}
-	vs, err = f.search.TermVectors(ctx, ids)
+	vs, err := f.vectors(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	}
+	var kept []*cachedVector
+	var cands []*candidate
+	for i, h := range hs {
+		if vs[i] == nil {
+			continue // its vector went with a reset since the query
+		}
+		cands = append(cands, &candidate{hit: h, score: h.Score})
+		kept = append(kept, vs[i])
+	}
+	if ws, err = f.weigh(ctx, kept); err != nil {
+		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	}
+	for i, c := range cands {
+		c.vec = ws[i].all
+		f.score(a, c, self, selfLead, ws[i].lead)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	return f.pick(a, cands), nil
+}
+
+// vectors returns the stored counts of each article, aligned with ids (nil
+// where the stage stored none), from the Finder's cache where it can.
+func (f *Finder) vectors(ctx context.Context, ids []int64) ([]*cachedVector, error) {
+	out := make([]*cachedVector, len(ids))
+	var miss []int64
+	for i, id := range ids {
+		if out[i] = f.vc.get(id); out[i] == nil {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	vs, err := f.search.TermVectors(ctx, miss)
+	if err != nil {
+		return nil, err
 	}
 	byID := make(map[int64][]byte, len(vs))
 	for _, v := range vs {
 		byID[v.ArticleID] = v.Data
 	}
-	cs := make([]counts, 0, len(hits))
-	terms := make([][]string, 0, len(hits))
-	cands := make([]*candidate, 0, len(hits))
-	for _, h := range hits {
-		data, ok := byID[h.Article.ID]
-		if !ok || groupOf(h.Article) == groupOf(a) {
-			continue // its vector went with a reset since the query
+	now := time.Now()
+	for i, id := range ids {
+		data, ok := byID[id]
+		if out[i] != nil || !ok {
+			continue
 		}
 		c, err := decodeCounts(data)
 		if err != nil {
-			return nil, fmt.Errorf("related %d: candidate %d: %w", a.ID, h.Article.ID, err)
+			return nil, fmt.Errorf("article %d: %w", id, err)
 		}
-		cs, terms = append(cs, c), append(terms, c.terms)
-		cands = append(cands, &candidate{hit: h, score: h.Score})
+		out[i] = &cachedVector{id: id, c: c, at: now}
 	}
-	if idf, err = f.df.idfs(ctx, f.search, terms); err != nil {
-		return nil, fmt.Errorf("related %d: %w", a.ID, err)
+	return out, nil
+}
+
+// weigh returns vs with their whole-text and lead vectors weighed at the
+// archive's document frequencies of the moment, keeping each in the cache.
+// An entry is never changed once made (lists are computed concurrently):
+// a new weighing is a new entry.
+func (f *Finder) weigh(ctx context.Context, vs []*cachedVector) ([]*cachedVector, error) {
+	lists := make([][]string, len(vs))
+	have := make([]known, len(vs))
+	for i, v := range vs {
+		lists[i], have[i] = v.c.terms, v.shares
 	}
-	for i, c := range cands {
-		all, lead := weighCounts(cs[i], idf[i])
-		c.vec = all
-		f.score(a, c, self, selfLead, lead)
+	sh, err := f.df.shares(ctx, f.search, lists, have)
+	if err != nil {
+		return nil, err
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-	return f.pick(a, cands), nil
+	out := make([]*cachedVector, len(vs))
+	for i, v := range vs {
+		if v.n == sh.n && v.shares.gen == sh.gen && v.shares.shares != nil {
+			out[i] = v
+			continue
+		}
+		all, lead := weighCounts(v.c, sh.idf(i))
+		out[i] = &cachedVector{id: v.id, c: v.c, shares: known{sh.shares[i], sh.gen}, at: v.at, n: sh.n, all: all, lead: lead}
+	}
+	for i, v := range out {
+		if v != vs[i] {
+			f.vc.add(v)
+		}
+	}
+	return out, nil
 }
 
 // score sets c's ranking score: (cosine + Lead × lead cosine) × time

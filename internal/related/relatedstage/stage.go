@@ -37,6 +37,7 @@ func New(store marsad.RelatedStore, f *related.Finder) *Stage {
 func Params() related.Params {
 	p := related.DefaultParams()
 	p.DFRefresh = 0
+	p.VectorCache = 0 // the stage stores vectors; it computes no list
 	return p
 }
 

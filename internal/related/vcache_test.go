@@ -1,0 +1,127 @@
+package related
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/marsad/marsad"
+)
+
+// TestVectorCacheGivesTheSameLists computes the lists of every article of a
+// growing archive with two Finders, one keeping vectors in memory and one
+// reading them each time, and wants them equal to the bit: while the
+// archive stays the same (a round asks every article twice), when it grows
+// a little (the weights move with its size) and when it grows by more than
+// DFRefresh (the document frequencies are read again: a new generation).
+func TestVectorCacheGivesTheSameLists(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	vocab := strings.Fields("حكومة وزير نفط سعر قمة رئيس حرب سلام اتفاق مجلس امن ضربة مدينة انتخابات سوق اسهم مطر ملعب نادي فوز هدف لاعب مباراة صحة مرض دواء مدرسة طالب جامعة")
+	text := func() string {
+		w := make([]string, 12+r.IntN(20))
+		for i := range w {
+			w[i] = vocab[r.IntN(min(len(vocab), 4+r.IntN(len(vocab))))]
+		}
+		return strings.Join(w, " ")
+	}
+	x := &fakeIndex{}
+	p := DefaultParams()
+	plain := New(x, strings.Fields, func() Params { q := p; q.VectorCache = 0; return q }())
+	cached := New(x, strings.Fields, p)
+	stage := New(x, strings.Fields, p) // stores the vectors, as the related stage does
+	if cached.vc == nil || plain.vc != nil {
+		t.Fatal("the parameters do not turn the cache on and off")
+	}
+	id := int64(0)
+	grow := func(n int) {
+		var fresh []*marsad.Article
+		for range n {
+			id++
+			// A word of its own: a new article brings terms the
+			// document-frequency cache has not read.
+			fresh = append(fresh, art(id, 1+id%7, 1+id%11, 0, int(id%150), text()+" اسم"+strconv.FormatInt(id, 10)))
+		}
+		x.arts = append(x.arts, fresh...)
+		var docs []Analyzed
+		for _, a := range fresh {
+			docs = append(docs, Analyzed{Article: a, Title: strings.Fields(a.Title), Body: strings.Fields(a.Body)})
+		}
+		vs, err := stage.Vectors(context.Background(), docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.SaveTermVectors(context.Background(), "related", vs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grow(60)
+	hits := 0
+	for round, add := range []int{1, 1, 30, 0} {
+		for pass := range 2 {
+			for _, a := range x.arts {
+				before := cachedHits(cached, a)
+				want, err := plain.Find(context.Background(), a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := cached.Find(context.Background(), a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("round %d pass %d article %d: with the vector cache %+v, without %+v", round, pass, a.ID, got, want)
+				}
+				hits += before
+			}
+		}
+		grow(add)
+	}
+	if hits == 0 {
+		t.Fatal("the vector cache served no vector: the test compared nothing")
+	}
+	if plain.df.gen == 0 || cached.df.gen != plain.df.gen {
+		t.Fatalf("document-frequency generations %d (cached) and %d (plain): the archive's growth past DFRefresh was not met the same way", cached.df.gen, plain.df.gen)
+	}
+}
+
+// cachedHits counts the candidates of a's week the cache holds.
+func cachedHits(f *Finder, a *marsad.Article) int {
+	n := 0
+	for id := a.ID - 5; id <= a.ID+5; id++ {
+		if f.vc.get(id) != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// TestVectorCacheForgets: an entry is not served past its TTL, and the
+// cache holds at most its size.
+func TestVectorCacheForgets(t *testing.T) {
+	c := newVecCache(4, time.Minute)
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	for id := int64(1); id <= 6; id++ {
+		c.add(&cachedVector{id: id, at: now})
+	}
+	if n := len(c.cur) + len(c.old); n > 4 {
+		t.Fatalf("%d entries kept, size 4", n)
+	}
+	if c.get(6) == nil || c.get(5) == nil {
+		t.Fatal("the newest entries are gone")
+	}
+	if c.get(1) != nil {
+		t.Fatal("the oldest entry outlived the cache's size")
+	}
+	now = now.Add(time.Minute)
+	if c.get(6) != nil {
+		t.Fatal("an entry was served past its TTL")
+	}
+	if newVecCache(0, time.Minute) != nil || newVecCache(10, 0) != nil {
+		t.Fatal("a cache of size or TTL 0 is not off")
+	}
+}
