@@ -18,6 +18,7 @@ func (a *cli) benchRelatedCmd() *cobra.Command {
 	var n, rounds int
 	var seed uint64
 	var uncached, fromSearch bool
+	var similarMin float64
 	cmd := &cobra.Command{
 		Use:   "related",
 		Short: "Compute the related lists of random stored articles (--db) and report latency",
@@ -49,6 +50,7 @@ search, their bodies analyzed again), to compare the two on one machine.`,
 				picked := all[:min(n, len(all))]
 				p := related.DefaultParams()
 				p.FromSearch = fromSearch
+				p.SimilarMin = similarMin
 				f := related.New(db, analyzer.New().Terms, p)
 				c := related.NewCache(f, len(picked), time.Hour)
 				lists := c.Lists
@@ -56,13 +58,18 @@ search, their bodies analyzed again), to compare the two on one machine.`,
 					lists = f.Find
 				}
 				var lat, first []time.Duration
+				var similar, readAlso int
 				for round := 0; round < rounds; round++ {
 					for _, art := range picked {
 						start := time.Now()
-						if _, err := lists(ctx, art); err != nil {
+						l, err := lists(ctx, art)
+						if err != nil {
 							return err
 						}
 						d := time.Since(start)
+						if round == 0 {
+							similar, readAlso = similar+len(l.Similar), readAlso+len(l.ReadAlso)
+						}
 						lat = append(lat, d)
 						if round == 0 {
 							first = append(first, d)
@@ -74,8 +81,9 @@ search, their bodies analyzed again), to compare the two on one machine.`,
 					slices.Sort(l)
 					return float64(l[min(len(l)-1, int(p*float64(len(l))))].Microseconds()) / 1000
 				}
-				line := fmt.Sprintf("bench related: articles=%d rounds=%d computed_median_ms=%.3f computed_p95_ms=%.3f computed_p99_ms=%.3f",
-					len(picked), rounds, ms(first, 0.5), ms(first, 0.95), ms(first, 0.99))
+				line := fmt.Sprintf("bench related: articles=%d rounds=%d similar_mean=%.2f read_also_mean=%.2f computed_median_ms=%.3f computed_p95_ms=%.3f computed_p99_ms=%.3f",
+					len(picked), rounds, float64(similar)/float64(len(picked)), float64(readAlso)/float64(len(picked)),
+					ms(first, 0.5), ms(first, 0.95), ms(first, 0.99))
 				if rounds > 1 {
 					rest := lat[len(first):]
 					name := "cached"
@@ -94,5 +102,6 @@ search, their bodies analyzed again), to compare the two on one machine.`,
 	cmd.Flags().BoolVar(&fromSearch, "from-search", false, "time the first design: candidates from a more-like-this search, bodies analyzed")
 	cmd.Flags().BoolVar(&uncached, "uncached", false, "compute the lists in every round (no lists cache)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed for picking articles")
+	cmd.Flags().Float64Var(&similarMin, "similar-min", related.DefaultParams().SimilarMin, "least cosine of a similar entry")
 	return cmd
 }

@@ -120,6 +120,7 @@ re-ranking of candidates from the more-like-this search (the first design).`,
 	cmd.Flags().DurationVar(&p.Window, "window", p.Window, "search candidates published within this long of the article (0: all)")
 	cmd.Flags().Float64Var(&p.Lead, "lead", p.Lead, "weight of the leads' cosine")
 	cmd.Flags().IntVar(&p.LeadTerms, "lead-terms", p.LeadTerms, "body terms in a lead")
+	cmd.Flags().Float64Var(&p.SimilarMin, "similar-min", p.SimilarMin, "least cosine of a similar entry")
 	cmd.Flags().IntVar(&p.PerOutlet, "per-outlet", p.PerOutlet, "similar entries from one outlet at most")
 	return cmd
 }
