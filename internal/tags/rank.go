@@ -77,6 +77,11 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		return true
 	}
 	var takenTerms [][]string
+	// spare holds the single words held back by the single-word bar
+	// (see single), best first: a list shorter than pr.Min takes the best
+	// of them rather than stay short.
+	var spare []Tag
+	var spareTerms [][]string
 	// Publisher tags first, in their order, one per key; a publisher tag
 	// the text also finds takes the text's most common form only if the
 	// publisher wrote none.
@@ -123,9 +128,47 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		if !ok || !wordsOK(surface) {
 			continue
 		}
+		if s.c.n == 2 && x.ordinal[x.an.Normalize(surface[strings.LastIndexByte(surface, ' ')+1:])] {
+			continue
+		}
+		if s.c.n == 1 {
+			rel := 1.0
+			if top := ranked[0].score; top > 0 {
+				rel = s.score / top
+			}
+			if ok, never := x.single(f, s.c, surface, rel); !ok {
+				if !never {
+					spare = append(spare, Tag{Key: s.c.key, Surface: surface, Score: s.score})
+					spareTerms = append(spareTerms, s.c.terms)
+				}
+				continue
+			}
+		}
 		taken[s.c.key] = true
 		takenTerms = append(takenTerms, s.c.terms)
 		out = append(out, Tag{Key: s.c.key, Surface: surface, Score: s.score})
+	}
+	filled := false
+	for i, t := range spare {
+		if len(out) >= pr.Min {
+			break
+		}
+		if taken[t.Key] || f.redundant(f.p.byKey[t.Key], takenTerms) {
+			continue
+		}
+		taken[t.Key] = true
+		takenTerms = append(takenTerms, spareTerms[i])
+		out = append(out, t)
+		filled = true
+	}
+	if filled {
+		// The publisher's tags first, in their order; then best first.
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].Publisher || out[j].Publisher {
+				return out[i].Publisher && !out[j].Publisher
+			}
+			return out[i].Score > out[j].Score
+		})
 	}
 	return out
 }
@@ -629,4 +672,155 @@ func (f *Features) score(pr Params) []scored {
 		return out[i].c.firstAt < out[j].c.firstAt
 	})
 	return out
+}
+
+// A single word must clear a higher bar than a phrase: most single words a
+// list can take are common nouns (المباراة, الشركة, المدينة, الموقع) standing
+// for a name the article gives elsewhere, which a reader would not follow.
+// single keeps a word that behaves like a name across the archive, and a
+// common word only when it is neither in many of the archive's documents
+// nor a passing word of this one.
+const (
+	// minNameUses is the least number of documents that write a word for
+	// the archive to say how it writes it.
+	minNameUses = 5
+	// nameToggle is the most a name is written with the article toggled,
+	// as a share of its own uses: غزة, ترامب, إسرائيل, روسيا are almost never
+	// written *الغزة, *الترامب, العراق and اليمن almost never without it;
+	// common nouns are written both ways (المباراة 490 documents against
+	// مباراة 602, الشركة 322 against 543 on the two shared archives).
+	nameToggle = 0.05
+	// maxCommon is the largest share of the archive's documents a common
+	// word may be in and still be a tag of its own (الشركة, المدينة,
+	// الموقع, دولة, عام: 6–23 % of the two archives; العسل, الحريق,
+	// التحرش, الاحتجاجات: under 3 %).
+	maxCommon = 0.05
+	// minCommonScore is the least score, as a share of the article's best
+	// candidate's, of a common word kept on its own: on the samples of
+	// docs/TAGS.md the common words read as no topic mostly score under
+	// it (قلب 0.02, مظاهر 0.02, منتجات 0.11), the topics mostly above
+	// (الحريق 1, السجن 0.8, الحفل 0.3).
+	minCommonScore = 0.15
+	// minNameScore is the same least share for a name (or a word in Latin
+	// letters): a name scoring under a tenth of the best candidate is a
+	// passing mention (اليابان 0.05, البرازيل 0.03 in lists about other
+	// things), and the words that pass for names without being ones
+	// (التالي, إمكانية, تريليون: written with or without the article for
+	// reasons of grammar, not of naming) mostly score under it too.
+	minNameScore = 0.1
+)
+
+// single reports whether a candidate of one word, shown as surface, clears
+// the single-word bar (in an archive of followArchive documents or more;
+// below it every word does). rel is its score as a share of the article's
+// best candidate's. An accusative or an inflected word (see inflected)
+// never does, not even to fill a short list (never is true). Otherwise no
+// word the article writes once outside its title clears it, nor any
+// scoring under minNameScore; then a word not written in Arabic letters
+// (CNN, buzzfeed), a name (see nameLike), or a nisba whose base is one
+// (الفرنسية, الإيرانية: the France and Iran tags) does; and a common word
+// that is in under maxCommon of the archive's documents, that the article
+// writes in three sentences or more or twice with once in the title, and
+// that scores minCommonScore or more.
+func (x *Extractor) single(f *Features, c *cand, surface string, rel float64) (ok, never bool) {
+	if f.st == nil || f.st.Docs() < followArchive {
+		return true, false
+	}
+	if r, _ := utf8.DecodeRuneInString(surface); r < 0x0600 || r > 0x06FF {
+		return (c.tf >= 2 || c.title) && rel >= minNameScore, false
+	}
+	nm := x.an.Normalize(surface)
+	nisbaName := false
+	for _, b := range nisbaBases(nm) {
+		if x.an.Term(b) == c.key && x.nameLike(f, b) && !x.accusativeAlone(f, b) {
+			nisbaName = true
+			break
+		}
+	}
+	inflected := !nisbaName && (x.accusativeAlone(f, nm) || x.inflected(f, nm))
+	switch {
+	case inflected:
+		return false, true
+	case (c.tf < 2 && !c.title) || rel < minNameScore:
+		return false, false // a passing mention
+	case nisbaName || x.nameLike(f, nm):
+		return true, false
+	}
+	return float64(f.st.DF(c.key)) < maxCommon*float64(f.st.Docs()) &&
+		(c.sents >= 3 || (c.title && c.tf >= 2)) && rel >= minCommonScore, false
+}
+
+// nameLike reports whether the archive writes the normalized word nm like
+// a name: in minNameUses documents or more (with or without a clitic), and
+// with the article toggled (غزة → الغزة, العراق → عراق) in at most
+// nameToggle of as many. A toggled form the candidates never count (a
+// stopword or frame word: بيان of البيان, مئة of المئة) is no evidence.
+func (x *Extractor) nameLike(f *Features, nm string) bool {
+	uses := f.st.DF(AttestKey(nm)) + f.st.DF(CliticKey(nm))
+	if uses < minNameUses {
+		return false
+	}
+	other := "ال" + nm
+	if rest, ok := strings.CutPrefix(nm, "ال"); ok {
+		other = rest
+	}
+	if x.stop[other] || x.an.IsStopword(other) {
+		return false
+	}
+	return float64(f.st.DF(AttestKey(other))) <= nameToggle*float64(uses)
+}
+
+// accusativeAlone reports whether nm, a word standing alone, reads as an
+// indefinite accusative (مختلفا, طنا, متأثرا): it ends in an alef after no
+// ي (روسيا, إيطاليا are names), and the archive writes it without the alef,
+// bare or with the article, at least as often as with it.
+func (x *Extractor) accusativeAlone(f *Features, nm string) bool {
+	base, ok := strings.CutSuffix(nm, "ا")
+	if !ok || utf8.RuneCountInString(base) < 2 || strings.HasSuffix(base, "ي") {
+		return false
+	}
+	return f.st.DF(AttestKey(base))+f.st.DF(AttestKey("ال"+base)) >= f.st.DF(AttestKey(nm))+f.st.DF(CliticKey(nm))
+}
+
+// nisbaBases returns the words a nisba form may be made from: الفرنسية →
+// فرنسا, الروسية → روسيا, الإيرانية → ايران (the caller keeps those with
+// the same term that the archive writes as names).
+func nisbaBases(nm string) []string {
+	w := strings.TrimPrefix(nm, "ال")
+	for _, end := range []string{"يين", "يون", "يات", "يه", "ي"} { // normalized: ة is ه
+		if b, ok := strings.CutSuffix(w, end); ok && utf8.RuneCountInString(b) >= 2 {
+			return []string{b, b + "ا", b + "يا"}
+		}
+	}
+	return nil
+}
+
+// inflected reports whether nm, a word without the article, is a common
+// word in an inflected form that never takes the article for that reason,
+// not a name, and no tag alone: a word with an attached pronoun (قلوبنا,
+// بيتي, شركائها) whose
+// base the archive writes, bare or with the article, at least as often as
+// nm; or a past tense with the feminine ت (صارت, بدأت) whose masculine the
+// archive writes twice or more.
+func (x *Extractor) inflected(f *Features, nm string) bool {
+	if strings.HasPrefix(nm, "ال") {
+		return false
+	}
+	uses := f.st.DF(AttestKey(nm)) + f.st.DF(CliticKey(nm))
+	written := func(b string) int { return f.st.DF(AttestKey(b)) + f.st.DF(AttestKey("ال"+b)) }
+	// Normalized, a lone ه may be a ta marbuta (غزة, جدة): left out.
+	for _, end := range []string{"هما", "كما", "هم", "هن", "ها", "كم", "نا", "ي"} {
+		if base, ok := strings.CutSuffix(nm, end); ok && utf8.RuneCountInString(base) >= 2 {
+			for _, b := range baseForms(base) {
+				if written(x.an.Normalize(b)) >= max(uses, 2) {
+					return true
+				}
+			}
+		}
+	}
+	if base, ok := strings.CutSuffix(nm, "ت"); ok && utf8.RuneCountInString(base) >= 2 {
+		last, _ := utf8.DecodeLastRuneInString(base)
+		return last != 'ا' && last != 'و' && last != 'ي' && f.st.DF(AttestKey(base)) >= 2
+	}
+	return false
 }

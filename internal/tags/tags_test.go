@@ -173,10 +173,18 @@ func TestRealArticles(t *testing.T) {
 	c := NewCorpus()
 	ant := newsDocs(t, "ant_multisource/articles.jsonl", 0)
 	written := map[string]int{} // normalized word → occurrences in the archive
+	docsOf := map[string]int{}  // term → documents
+	docs := 0
 	count := func(d Doc) {
+		docs++
+		seen := map[string]bool{}
 		for _, tk := range an.Tokenize(d.Title + "\n" + d.Body) {
 			if tk.Kind == analyzer.Arabic {
 				written[tk.Norm]++
+			}
+			if tk.Term != "" && !seen[tk.Term] {
+				seen[tk.Term] = true
+				docsOf[tk.Term]++
 			}
 		}
 	}
@@ -200,7 +208,9 @@ func TestRealArticles(t *testing.T) {
 	for k, sample := range samples {
 		t.Logf("sample %q", realSamples[k].name)
 		for _, d := range sample {
-			checkRealTags(t, x, d, x.Extract(d, c), written, bare)
+			got := x.Extract(d, c)
+			checkRealTags(t, x, d, got, written, bare)
+			checkSingleWords(t, x, d, got, written, func(term string) float64 { return float64(docsOf[term]) / float64(docs) })
 		}
 	}
 }
@@ -300,6 +310,57 @@ func checkRealTags(t *testing.T, x *Extractor, d Doc, got []Tag, written map[str
 		}
 		if whole > 0 && whole == beforeBin && len(words) > 1 {
 			t.Errorf("%q: tag %q is always followed by بن: a name cut short", d.Title, tg.Surface)
+		}
+	}
+}
+
+// checkSingleWords checks the single-word bar and the ordinal pairs on the
+// tags of one real article, judged with the archive's own counts: in a list
+// longer than Params.Min (no word was let in to fill it), no tag of one word
+// the article writes once outside its title, and none that is a common noun
+// a reader would not follow — written, in the archive, with and without the
+// article, each at least a fifth of the time, in 5 % of the documents or
+// more, and no nisba (المباراة, الشركة, المدينة, الموقع); and no tag of two
+// words ending in an ordinal or a time adjective (المرة الأولى).
+func checkSingleWords(t *testing.T, x *Extractor, d Doc, got []Tag, written map[string]int, share func(term string) float64) {
+	t.Helper()
+	an := x.an
+	toks := append(an.Tokenize(d.Title), an.Tokenize(d.Body)...)
+	nTitle := len(an.Tokenize(d.Title))
+	for _, tg := range got {
+		words := strings.Fields(tg.Surface)
+		if len(words) == 2 && x.ordinal[an.Normalize(words[1])] {
+			t.Errorf("%q: tag %q ends in an ordinal or a time adjective", d.Title, tg.Surface)
+		}
+		if len(words) != 1 || tg.Publisher || len(got) <= x.params.Min {
+			continue
+		}
+		nm := an.Normalize(tg.Surface)
+		if r := []rune(nm)[0]; r < 0x0600 || r > 0x06FF {
+			continue
+		}
+		occ, inTitle := 0, false
+		for i, tk := range toks {
+			if tk.Term == tg.Key {
+				occ++
+				inTitle = inTitle || i < nTitle
+			}
+		}
+		if occ < 2 && !inTitle {
+			t.Errorf("%q: tag %q, a word the article writes once", d.Title, tg.Surface)
+		}
+		other := "ال" + nm
+		if rest, ok := strings.CutPrefix(nm, "ال"); ok {
+			other = rest
+		}
+		a, b := float64(written[nm]), float64(written[other])
+		nisba := false
+		for _, end := range []string{"ي", "يه", "يين", "يون", "يات"} {
+			nisba = nisba || strings.HasSuffix(nm, end)
+		}
+		if !nisba && a+b > 0 && min(a, b) >= 0.2*(a+b) && share(tg.Key) >= 0.05 {
+			t.Errorf("%q: tag %q is a common noun (written %.0f times, %.0f with the article toggled, in %.0f %% of the documents)",
+				d.Title, tg.Surface, a, b, 100*share(tg.Key))
 		}
 	}
 }
