@@ -714,7 +714,9 @@ const (
 // the single-word bar (in an archive of followArchive documents or more;
 // below it every word does). rel is its score as a share of the article's
 // best candidate's. An accusative or an inflected word (see inflected)
-// never does, not even to fill a short list (never is true). Otherwise no
+// never does, not even to fill a short list (never is true), nor an
+// adjective alone: a nisba whose base is no name that the article writes
+// at the head of a run in under a third of its uses. Otherwise no
 // word the article writes once outside its title clears it, nor any
 // scoring under minNameScore; then a word not written in Arabic letters
 // (CNN, buzzfeed), a name (see nameLike), or a nisba whose base is one
@@ -730,9 +732,12 @@ func (x *Extractor) single(f *Features, c *cand, surface string, rel float64) (o
 		return (c.tf >= 2 || c.title) && rel >= minNameScore, false
 	}
 	nm := x.an.Normalize(surface)
-	nisbaName := false
-	for _, b := range nisbaBases(nm) {
-		if x.an.Term(b) == c.key && x.nameLike(f, b) && !x.accusativeAlone(f, b) {
+	nisba, nisbaName := nisbaBases(nm), false
+	for i, b := range nisba {
+		// روسيا, not عالميا: a base in يا is the name, not the adverb
+		// of the nisba, when written more often than the bare nisba.
+		if x.an.Term(b) == c.key && x.nameLike(f, b) && !x.accusativeAlone(f, b) &&
+			(i < 2 || f.st.DF(AttestKey(b)) > f.st.DF(AttestKey(nisba[0]+"ي"))) {
 			nisbaName = true
 			break
 		}
@@ -740,6 +745,10 @@ func (x *Extractor) single(f *Features, c *cand, surface string, rel float64) (o
 	inflected := !nisbaName && (x.accusativeAlone(f, nm) || x.inflected(f, nm))
 	switch {
 	case inflected:
+		return false, true
+	case nisba != nil && !nisbaName && 3*c.heads < c.tf:
+		// الزوجية, الدولية, الاجتماعية: an adjective alone, which the
+		// article mostly writes after its noun.
 		return false, true
 	case (c.tf < 2 && !c.title) || rel < minNameScore:
 		return false, false // a passing mention

@@ -50,6 +50,19 @@ func TestSingleWordBar(t *testing.T) {
 	st.word(n("فرنسية"), 80)
 	st.word(n("فرنسا"), 500)
 	st.set(an.Term("الفرنسية"), 1200)
+	// الدولية: a nisba; its adverb دوليا is written without the article,
+	// but less often than the bare nisba دولي, so it is no name.
+	st.word(n("الدولية"), 500)
+	st.word(n("دولية"), 200)
+	st.word(n("دوليا"), 60)
+	st.word(n("دولي"), 400)
+	st.set(an.Term("الدولية"), 90)
+	// روسيا is written more often than روسي: the Russia tag.
+	st.word(n("الروسية"), 300)
+	st.word(n("روسية"), 100)
+	st.word(n("روسيا"), 800)
+	st.word(n("روسي"), 90)
+	st.set(an.Term("الروسية"), 1100)
 	f := &Features{p: &Prepared{}, st: st}
 	salient := func(w string) *cand { return &cand{key: an.Term(w), n: 1, tf: 4, sents: 3, title: true} }
 	for _, tc := range []struct {
@@ -70,10 +83,13 @@ func TestSingleWordBar(t *testing.T) {
 		{"صارت", salient("صارت"), 0.5, false},
 		{"الفرنسية", salient("الفرنسية"), 0.5, true},
 		{"CNN", salient("CNN"), 0.5, true},
+		{"الروسية", &cand{key: an.Term("الروسية"), n: 1, tf: 6, heads: 1, sents: 3, title: true}, 0.5, true},
+		{"الدولية", &cand{key: an.Term("الدولية"), n: 1, tf: 6, heads: 3, sents: 3, title: true}, 0.5, true},
+		{"الدولية", &cand{key: an.Term("الدولية"), n: 1, tf: 6, heads: 1, sents: 3, title: true}, 0.5, false},
 	} {
 		_, never := x.single(f, tc.c, tc.word, tc.rel)
-		if inflected := tc.word == "قلوبنا" || tc.word == "مختلفا" || tc.word == "صارت"; never != inflected {
-			t.Errorf("single(%s): never=%v, want %v (only an inflected word never fills a list)", tc.word, never, inflected)
+		if inflected := tc.word == "قلوبنا" || tc.word == "مختلفا" || tc.word == "صارت" || (tc.word == "الدولية" && !tc.want); never != inflected {
+			t.Errorf("single(%s): never=%v, want %v (only an inflected word or an adjective alone never fills a list)", tc.word, never, inflected)
 		}
 		if got, _ := x.single(f, tc.c, tc.word, tc.rel); got != tc.want {
 			t.Errorf("single(%s, tf=%d sents=%d title=%v, score %.2f of the best) = %v, want %v",
