@@ -185,10 +185,16 @@ var pronounEndings = []string{"هما", "كما", "هم", "هن", "ها", "كم"
 func (x *Extractor) tagWord(f *Features, w string) bool {
 	// A word with the article or of three letters or less is none of
 	// these: the common case costs no normalization.
-	if f.st == nil || strings.HasPrefix(w, "ال") || utf8.RuneCountInString(w) < 4 {
+	if f.st == nil || strings.HasPrefix(w, "ال") {
 		return true
 	}
+	if utf8.RuneCountInString(w) < 4 {
+		return f.st.Docs() < followArchive || !x.pastVerb(f, x.an.Normalize(w))
+	}
 	nm := x.an.Normalize(w)
+	if f.st.Docs() >= followArchive && x.pastVerb(f, nm) {
+		return false
+	}
 	if x.verbForm(f, nm) {
 		return false
 	}
@@ -280,6 +286,20 @@ func (x *Extractor) verbForm(f *Features, nm string) bool {
 		}
 	}
 	return forms >= 3
+}
+
+// pastVerb reports whether a normalized word is a past tense by the
+// archive's evidence: it writes the word with the feminine ت too (ودع →
+// ودعت, تم → تمت, صار → صارت) in two documents or more and at least a
+// tenth as often (مارك → ماركت, a market, is rare beside the name), and
+// never with the article (عمر → عمرت is a verb too, but العمر makes عمر a
+// noun).
+func (x *Extractor) pastVerb(f *Features, nm string) bool {
+	if utf8.RuneCountInString(nm) < 2 || strings.HasSuffix(nm, "ت") || strings.HasSuffix(nm, "ه") {
+		return false
+	}
+	fem := f.st.DF(AttestKey(nm + "ت"))
+	return fem >= 2 && 10*fem >= f.st.DF(AttestKey(nm)) && f.st.DF(AttestKey("ال"+nm)) == 0
 }
 
 // accusative reports whether a normalized word is a noun in the

@@ -127,3 +127,29 @@ func TestOrdinalPairIsNoTag(t *testing.T) {
 		t.Errorf("tags %v lack دوري الدرجة الأولى", got)
 	}
 }
+
+// TestPastVerb: a word the archive also writes with the feminine ت, often
+// enough, and never with the article is a past tense (ودع, ودعت); a name
+// (مارك beside a rare ماركت) or a noun (عمر beside العمر) is not.
+func TestPastVerb(t *testing.T) {
+	an := analyzer.New()
+	x := New(an, DefaultParams())
+	st := mapStats{docs: 2000, df: map[string]int{}}
+	n := an.Normalize
+	st.word(n("ودع"), 20)
+	st.word(n("ودعت"), 6)
+	st.word(n("مارك"), 100)
+	st.word(n("ماركت"), 3)
+	st.word(n("عمر"), 200)
+	st.word(n("عمرت"), 30)
+	st.word(n("العمر"), 290)
+	f := &Features{p: &Prepared{}, st: st}
+	for w, want := range map[string]bool{"ودع": true, "مارك": false, "عمر": false} {
+		if got := x.pastVerb(f, n(w)); got != want {
+			t.Errorf("pastVerb(%s) = %v, want %v", w, got, want)
+		}
+		if got := x.tagWord(f, w); got == want {
+			t.Errorf("tagWord(%s) = %v, want %v", w, got, !want)
+		}
+	}
+}
