@@ -77,11 +77,6 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		return true
 	}
 	var takenTerms [][]string
-	// spare holds the single words held back by the single-word bar
-	// (see single), best first: a list shorter than pr.Min takes the best
-	// of them rather than stay short.
-	var spare []Tag
-	var spareTerms [][]string
 	// Publisher tags first, in their order, one per key; a publisher tag
 	// the text also finds takes the text's most common form only if the
 	// publisher wrote none.
@@ -113,33 +108,58 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		takenTerms = append(takenTerms, terms)
 		out = append(out, Tag{Key: key, Surface: surface, Score: score, Publisher: true})
 	}
+	// admissible runs the checks every tag passes (see the loop below) and
+	// returns the candidate's display form.
+	admissible := func(c *cand) (string, bool) {
+		// A single word this article never writes on its own (always
+		// inside a longer run: "القبيحة" of "الحقيقة القبيحة") is no tag
+		// of its own here.
+		if taken[c.key] || !f.followable(c) || (c.n == 1 && c.alone == 0) ||
+			hasVerb(c.terms) || !f.cohesive(c) || f.fragment(c) || f.redundant(c, takenTerms) {
+			return "", false
+		}
+		surface, ok := f.surface(c)
+		if !ok || !wordsOK(surface) {
+			return "", false
+		}
+		// المرة الأولى, العام الماضي: the term is looked up first, the
+		// word normalized only when it may be one.
+		if c.n == 2 && x.ordinalTerm[c.terms[1]] && x.ordinal[x.an.Normalize(surface[strings.LastIndexByte(surface, ' ')+1:])] {
+			return "", false
+		}
+		return surface, true
+	}
+	top := 0.0
+	if len(ranked) > 0 {
+		top = ranked[0].score
+	}
+	rel := func(s scored) float64 {
+		if top <= 0 {
+			return 1
+		}
+		return s.score / top
+	}
+	// spare holds the single words held back by the single-word bar
+	// (see single), best first: a list shorter than pr.Min takes the best
+	// of them rather than stay short. A passing mention is held back
+	// before any check, and judged in full only if a list needs it.
+	var spare []scored
 	for _, s := range ranked {
 		if len(out) >= pr.Max {
 			break
 		}
-		// A single word this article never writes on its own (always
-		// inside a longer run: "القبيحة" of "الحقيقة القبيحة") is no tag
-		// of its own here.
-		if taken[s.c.key] || !f.followable(s.c) || (s.c.n == 1 && s.c.alone == 0) ||
-			hasVerb(s.c.terms) || !f.cohesive(s.c) || f.fragment(s.c) || f.redundant(s.c, takenTerms) {
+		if s.c.n == 1 && x.passing(f, s.c, rel(s)) {
+			spare = append(spare, s)
 			continue
 		}
-		surface, ok := f.surface(s.c)
-		if !ok || !wordsOK(surface) {
-			continue
-		}
-		if s.c.n == 2 && x.ordinal[x.an.Normalize(surface[strings.LastIndexByte(surface, ' ')+1:])] {
+		surface, ok := admissible(s.c)
+		if !ok {
 			continue
 		}
 		if s.c.n == 1 {
-			rel := 1.0
-			if top := ranked[0].score; top > 0 {
-				rel = s.score / top
-			}
-			if ok, never := x.single(f, s.c, surface, rel); !ok {
+			if ok, never := x.single(f, s.c, surface, rel(s)); !ok {
 				if !never {
-					spare = append(spare, Tag{Key: s.c.key, Surface: surface, Score: s.score})
-					spareTerms = append(spareTerms, s.c.terms)
+					spare = append(spare, s)
 				}
 				continue
 			}
@@ -149,16 +169,20 @@ func (x *Extractor) Select(f *Features, publisher []string, pr Params) []Tag {
 		out = append(out, Tag{Key: s.c.key, Surface: surface, Score: s.score})
 	}
 	filled := false
-	for i, t := range spare {
+	for _, s := range spare {
 		if len(out) >= pr.Min {
 			break
 		}
-		if taken[t.Key] || f.redundant(f.p.byKey[t.Key], takenTerms) {
+		surface, ok := admissible(s.c)
+		if !ok {
 			continue
 		}
-		taken[t.Key] = true
-		takenTerms = append(takenTerms, spareTerms[i])
-		out = append(out, t)
+		if _, never := x.single(f, s.c, surface, rel(s)); never {
+			continue
+		}
+		taken[s.c.key] = true
+		takenTerms = append(takenTerms, s.c.terms)
+		out = append(out, Tag{Key: s.c.key, Surface: surface, Score: s.score})
 		filled = true
 	}
 	if filled {
@@ -749,7 +773,7 @@ func (x *Extractor) single(f *Features, c *cand, surface string, rel float64) (o
 		return true, false
 	}
 	if r, _ := utf8.DecodeRuneInString(surface); r < 0x0600 || r > 0x06FF {
-		return (c.tf >= 2 || c.title) && rel >= minNameScore, false
+		return !x.passing(f, c, rel), false
 	}
 	nm := x.an.Normalize(surface)
 	nisba, nisbaName := nisbaBases(nm), false
@@ -770,13 +794,20 @@ func (x *Extractor) single(f *Features, c *cand, surface string, rel float64) (o
 		// الزوجية, الدولية, الاجتماعية: an adjective alone, which the
 		// article mostly writes after its noun.
 		return false, true
-	case (c.tf < 2 && !c.title) || rel < minNameScore:
-		return false, false // a passing mention
+	case x.passing(f, c, rel):
+		return false, false
 	case nisbaName || x.nameLike(f, nm):
 		return true, false
 	}
 	return float64(f.st.DF(c.key)) < maxCommon*float64(f.st.Docs()) &&
 		(c.sents >= 3 || (c.title && c.tf >= 2)) && rel >= minCommonScore, false
+}
+
+// passing reports whether a single word is a passing mention, in an
+// archive of followArchive documents or more: written once outside the
+// title, or scoring under minNameScore of the best candidate.
+func (x *Extractor) passing(f *Features, c *cand, rel float64) bool {
+	return f.st != nil && f.st.Docs() >= followArchive && ((c.tf < 2 && !c.title) || rel < minNameScore)
 }
 
 // nameLike reports whether the archive writes the normalized word nm like

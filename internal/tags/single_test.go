@@ -153,3 +153,26 @@ func TestPastVerb(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSelect measures ranking and choosing the tags of real articles
+// against the statistics of 3,000 others: the tag stage's serial part,
+// which the single-word bar adds its archive lookups to.
+func BenchmarkSelect(b *testing.B) {
+	docs := newsDocs(b, "ant_multisource/articles.jsonl", 3500)
+	x := New(analyzer.New(), DefaultParams())
+	c := NewCorpus()
+	for _, d := range docs[:3000] {
+		c.Add(x.Prepare(d).Keys())
+	}
+	var prep []*Prepared
+	for _, d := range docs[3000:] {
+		prep = append(prep, x.Prepare(d))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, p := range prep {
+			x.Select(x.Features(p, c), nil, x.Params())
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(prep))/1e6, "ms/article")
+}

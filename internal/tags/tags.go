@@ -102,8 +102,9 @@ type Extractor struct {
 	// المركز الثالث, العام الماضي) places a thing in a series or in time and
 	// names nothing a reader follows; a longer phrase may (دوري الدرجة
 	// الأولى, الحرب العالمية الثانية).
-	ordinal map[string]bool
-	params  Params
+	ordinal     map[string]bool
+	ordinalTerm map[string]bool // the ordinals' terms, looked up first
+	params      Params
 }
 
 // New returns an extractor with the given parameters.
@@ -116,11 +117,12 @@ func New(an *analyzer.Analyzer, p Params) *Extractor {
 		}
 		stop[an.Normalize(line)] = true
 	}
-	ordinal := map[string]bool{}
+	ordinal, ordinalTerm := map[string]bool{}, map[string]bool{}
 	for _, w := range strings.Fields(ordinalWords) {
 		ordinal[an.Normalize(w)] = true
+		ordinalTerm[an.Term(w)] = true
 	}
-	return &Extractor{an: an, stop: stop, ordinal: ordinal, params: p}
+	return &Extractor{an: an, stop: stop, ordinal: ordinal, ordinalTerm: ordinalTerm, params: p}
 }
 
 // Params are the weights of the score. DefaultParams were chosen on one half
