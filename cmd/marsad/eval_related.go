@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -16,7 +17,7 @@ import (
 
 // evalRelatedCmd scores the similar-articles lists against story_gold.
 func (a *cli) evalRelatedCmd() *cobra.Command {
-	var articles, gold, keep string
+	var articles, gold, keep, dump string
 	var batch int
 	var compare bool
 	p := related.DefaultParams()
@@ -32,7 +33,9 @@ the page's other list. The first line is the baseline (the more-like-this
 query's bm25 order, no re-ranking), the last the lists as marsad shows them
 (candidates from the related stage's stored vectors), with the baseline's
 p_at5 of the same run at its end. --compare adds, between them, the same
-re-ranking of candidates from the more-like-this search (the first design).`,
+re-ranking of candidates from the more-like-this search (the first design).
+--dump writes each scored article's lists with their gold labels (one JSON
+line per article) for reading where the lists lose.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -95,7 +98,16 @@ re-ranking of candidates from the more-like-this search (the first design).`,
 				}
 				eval.WriteRelated(w, "search candidates (more-like-this, bodies analyzed)", ss, &bs)
 			}
-			s, err := eval.ScoreRelated(ctx, db, related.New(db, an.Terms, p), g, ids)
+			var dw io.Writer
+			if dump != "" {
+				df, err := os.Create(dump)
+				if err != nil {
+					return err
+				}
+				defer df.Close()
+				dw = df
+			}
+			s, err := eval.ScoreRelatedDump(ctx, db, related.New(db, an.Terms, p), g, ids, dw)
 			if err != nil {
 				return fmt.Errorf("eval related: %w", err)
 			}
@@ -121,6 +133,8 @@ re-ranking of candidates from the more-like-this search (the first design).`,
 	cmd.Flags().Float64Var(&p.Lead, "lead", p.Lead, "weight of the leads' cosine")
 	cmd.Flags().IntVar(&p.LeadTerms, "lead-terms", p.LeadTerms, "body terms in a lead")
 	cmd.Flags().Float64Var(&p.SimilarMin, "similar-min", p.SimilarMin, "least cosine of a similar entry")
+	cmd.Flags().StringVar(&dump, "dump", "", "write each scored article's lists, with gold labels, to this JSONL file")
+	cmd.Flags().IntVar(&p.Similar, "similar", p.Similar, "similar entries per list")
 	cmd.Flags().IntVar(&p.PerOutlet, "per-outlet", p.PerOutlet, "similar entries from one outlet at most")
 	return cmd
 }

@@ -2,10 +2,12 @@ package eval
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/marsad/marsad"
 	"github.com/marsad/marsad/internal/analyzer"
@@ -87,6 +89,39 @@ type RelatedScores struct {
 // once) and scores them against the gold stories. ids maps corpus ids to
 // stored ids (ImportNews).
 func ScoreRelated(ctx context.Context, db marsad.Store, f *related.Finder, gold *StoryGold, ids map[string]int64) (RelatedScores, error) {
+	return ScoreRelatedDump(ctx, db, f, gold, ids, nil)
+}
+
+// RelatedListDump is one scored article's lists as ScoreRelatedDump writes
+// them: what a reader of the misses needs.
+type RelatedListDump struct {
+	ID        int64           `json:"id"`
+	Story     string          `json:"story"`  // gold story
+	System    int64           `json:"system"` // system story
+	Source    string          `json:"source"`
+	Published time.Time       `json:"published"`
+	K         int             `json:"k"`         // entries judged
+	Hits      int             `json:"hits"`      // relevant among them
+	Relevant  []int64         `json:"relevant"`  // copy groups of the gold story
+	Similar   []RelatedDumped `json:"similar"`   // as listed
+	ReadAlso  []RelatedDumped `json:"read_also"` // as listed
+}
+
+// RelatedDumped is one list entry with its gold label ("" outside the window).
+type RelatedDumped struct {
+	ID        int64     `json:"id"`
+	Group     int64     `json:"group"`
+	Story     string    `json:"story"`
+	System    int64     `json:"system"`
+	Source    string    `json:"source"`
+	Published time.Time `json:"published"`
+	Score     float64   `json:"score"`
+}
+
+// ScoreRelatedDump is ScoreRelated writing, when w is not nil, one JSON
+// line per scored article (RelatedListDump), for reading where a list
+// loses.
+func ScoreRelatedDump(ctx context.Context, db marsad.Store, f *related.Finder, gold *StoryGold, ids map[string]int64, w io.Writer) (RelatedScores, error) {
 	var s RelatedScores
 	storyOf := map[int64]string{}
 	members := map[string]map[int64]bool{} // gold story → stored ids
@@ -190,6 +225,28 @@ func ScoreRelated(ctx context.Context, db marsad.Store, f *related.Finder, gold 
 			judged++
 			if lab == st {
 				hits++
+			}
+		}
+		if w != nil {
+			d := RelatedListDump{ID: aid, Story: st, System: a.StoryID, Source: a.Source, Published: a.Published, K: k, Hits: hits,
+				Relevant: slices.Sorted(maps.Keys(relevant))}
+			for li, l := range [][]related.Entry{lists.Similar, lists.ReadAlso} {
+				for _, e := range l {
+					g, err := groupOf(e.ID)
+					if err != nil {
+						return s, err
+					}
+					de := RelatedDumped{ID: e.ID, Group: g, Story: storyOf[e.ID], System: e.StoryID,
+						Source: e.Source, Published: e.Published, Score: e.Score}
+					if li == 0 {
+						d.Similar = append(d.Similar, de)
+					} else {
+						d.ReadAlso = append(d.ReadAlso, de)
+					}
+				}
+			}
+			if err := json.NewEncoder(w).Encode(d); err != nil {
+				return s, err
 			}
 		}
 		sumP += float64(hits) / float64(k)
