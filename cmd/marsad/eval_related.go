@@ -135,6 +135,9 @@ line per article) for reading where the lists lose.`,
 	cmd.Flags().Float64Var(&p.SimilarMin, "similar-min", p.SimilarMin, "least cosine of a similar entry")
 	cmd.Flags().StringVar(&dump, "dump", "", "write each scored article's lists, with gold labels, to this JSONL file")
 	cmd.Flags().IntVar(&p.Similar, "similar", p.Similar, "similar entries per list")
+	cmd.Flags().Float64Var(&p.IDFPower, "idf-power", p.IDFPower, "idf exponent in the re-ranking's weights (0 or 1: plain idf)")
+	cmd.Flags().IntVar(&p.Neighbours, "neighbours", p.Neighbours, "best candidates a candidate's mean cosine is taken to (0: off)")
+	cmd.Flags().Float64Var(&p.NeighbourWeight, "neighbour-weight", p.NeighbourWeight, "weight of that mean cosine in the score")
 	cmd.Flags().IntVar(&p.PerOutlet, "per-outlet", p.PerOutlet, "similar entries from one outlet at most")
 	return cmd
 }

@@ -29,8 +29,8 @@ func TestRelatedFloors(t *testing.T) {
 		gold  string
 		floor float64
 	}{
-		{"story_gold/ant_2018-04-12_15.jsonl", 0.75}, // measured 0.763 (window only; 0.769 by the first design)
-		{"story_gold/ant_2018-05-03_06.jsonl", 0.87}, // measured 0.881 (0.888 by the first design)
+		{"story_gold/ant_2018-04-12_15.jsonl", 0.76}, // measured 0.7685 (window only; 0.763 before idf^0.7 and the neighbours)
+		{"story_gold/ant_2018-05-03_06.jsonl", 0.89}, // measured 0.8969 (0.881 before)
 	} {
 		t.Run(filepath.Base(tc.gold), func(t *testing.T) {
 			ctx := context.Background()
