@@ -3,6 +3,7 @@ package related
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -91,5 +92,18 @@ func TestNeighboursLiftTheEventsMembersOverABackgroundMatch(t *testing.T) {
 	t.Logf("with neighbours:%s", sc)
 	if len(got) < 3 || got[0] != 2 || got[1] != 3 {
 		t.Errorf("with neighbours: similar %v (%s), want 2 then 3, the event's other member, before 4", got, sc)
+	}
+}
+
+func TestPowTableMatchesPow(t *testing.T) {
+	var pt powTable
+	for x := 0.001; x < 20; x *= 1.013 {
+		want := math.Pow(x, 0.7)
+		if got := pt.of(x, 0.7); math.Abs(got-want) > 1e-6*want {
+			t.Fatalf("%g^0.7 = %g, want %g", x, got, want)
+		}
+	}
+	if got, want := pt.of(2, 0.5), math.Sqrt(2); got != want {
+		t.Errorf("another power: %g, want %g", got, want)
 	}
 }
