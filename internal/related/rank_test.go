@@ -107,3 +107,40 @@ func TestPowTableMatchesPow(t *testing.T) {
 		t.Errorf("another power: %g, want %g", got, want)
 	}
 }
+
+// queryIndex keeps the last candidate query it ran.
+type queryIndex struct {
+	fakeIndex
+	q marsad.CandidateQuery
+}
+
+func (x *queryIndex) RelatedCandidates(ctx context.Context, q marsad.CandidateQuery) ([]marsad.SearchHit, error) {
+	x.q = q
+	return x.fakeIndex.RelatedCandidates(ctx, q)
+}
+
+func TestCandidateQueryKeepsPlainIDF(t *testing.T) {
+	// The stored keys are weighed with plain idf; the query must ask with
+	// the same weights whatever power the re-ranking uses.
+	arts := withFiller([]*marsad.Article{
+		art(1, 1, 10, 0, 0, "ضربة صاروخية قصف مطار هيثم"),
+		art(2, 2, 10, 0, 0, "ضربة صاروخية قصف قاعدة رادار"),
+	})
+	x := &queryIndex{fakeIndex: fakeIndex{arts: arts}}
+	p := DefaultParams()
+	p.IDFPower = 0.5
+	f := New(x, strings.Fields, p)
+	index(t, f, &x.fakeIndex)
+	if _, err := f.Find(context.Background(), arts[0]); err != nil {
+		t.Fatal(err)
+	}
+	want := x.vecs[1].Keys[:min(len(x.vecs[1].Keys), p.QueryTerms)]
+	if len(x.q.Terms) != len(want) {
+		t.Fatalf("query of %d terms, want %d", len(x.q.Terms), len(want))
+	}
+	for i, k := range x.q.Terms {
+		if k.Term != want[i].Term || math.Abs(k.Weight-want[i].Weight) > 1e-12 {
+			t.Errorf("query term %d = %s %.4f, want the stored key %s %.4f", i, k.Term, k.Weight, want[i].Term, want[i].Weight)
+		}
+	}
+}
