@@ -46,17 +46,7 @@ func TestVectorCacheGivesTheSameLists(t *testing.T) {
 			fresh = append(fresh, art(id, 1+id%7, 1+id%11, 0, int(id%150), text()+" اسم"+strconv.FormatInt(id, 10)))
 		}
 		x.arts = append(x.arts, fresh...)
-		var docs []Analyzed
-		for _, a := range fresh {
-			docs = append(docs, Analyzed{Article: a, Title: strings.Fields(a.Title), Body: strings.Fields(a.Body)})
-		}
-		vs, err := stage.Vectors(context.Background(), docs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := x.SaveTermVectors(context.Background(), "related", vs); err != nil {
-			t.Fatal(err)
-		}
+		index(t, stage, x)
 	}
 	grow(60)
 	hits := 0
