@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +26,7 @@ import (
 func (a *cli) benchStoriesCmd() *cobra.Command {
 	var copies, batch int
 	var hand bool
+	var profileDir string
 	cmd := &cobra.Command{
 		Use:   "stories FILE...",
 		Short: "Import a corpus COPIES times (shifted dates and URLs) and report the story stage cost per article for each copy",
@@ -64,6 +68,10 @@ func (a *cli) benchStoriesCmd() *cobra.Command {
 			for c := 0; c < copies; c++ {
 				timings := map[string]time.Duration{}
 				imported := 0
+				stop, err := startCopyProfile(profileDir, c+1)
+				if err != nil {
+					return err
+				}
 				start := time.Now()
 				for s := 0; s < len(items); s += batch {
 					var raws []*marsad.RawArticle
@@ -78,6 +86,7 @@ func (a *cli) benchStoriesCmd() *cobra.Command {
 					}
 					res, err := p.Ingest(ctx, raws)
 					if err != nil {
+						stop()
 						return err
 					}
 					imported += res.Imported
@@ -85,6 +94,7 @@ func (a *cli) benchStoriesCmd() *cobra.Command {
 						timings[k] += d
 					}
 				}
+				stop()
 				stored += imported
 				ms := func(k string) float64 {
 					return float64(timings[k].Microseconds()) / 1000 / float64(max(imported, 1))
@@ -104,5 +114,26 @@ func (a *cli) benchStoriesCmd() *cobra.Command {
 	cmd.Flags().IntVar(&copies, "copies", 10, "times the corpus is imported (the last copy runs on a store this many times bigger)")
 	cmd.Flags().BoolVar(&hand, "hand", false, "use the hand-set join rule instead of the learned one (for comparing their cost)")
 	cmd.Flags().IntVar(&batch, "batch", 500, "articles per pipeline batch (as import)")
+	cmd.Flags().StringVar(&profileDir, "profile-dir", "", "write a CPU profile of each copy into this folder (copy-N.pprof), to compare what grows with the store")
 	return cmd
+}
+
+// startCopyProfile starts a CPU profile of one copy in dir (none when dir
+// is empty) and returns the function that stops it.
+func startCopyProfile(dir string, copy int) (stop func(), err error) {
+	if dir == "" {
+		return func() {}, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("copy-%d.pprof", copy)))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench stories: %w (--profile-dir cannot be used with --cpuprofile)", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
