@@ -154,13 +154,15 @@ func (x *storyTx) StoriesSeen(ctx context.Context, from, to time.Time) ([]*marsa
 }
 
 // CopyStories implements marsad.StoryTx: the articles with a canonical
-// article or with copies (dedup links), then the stories of their groups'
-// members already placed, through the primary key and the canonical_id
-// index.
+// article or with copies (dedup links), then the lowest story of each
+// group's placed members. Every lookup is a seek whatever the size of a
+// group, through the primary key and articles_canonical_story
+// (canonical_id, story_id), as in store/sqlite.
 func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]int64, map[int64]int64, error) {
 	canon := map[int64]int64{}
 	rows, err := x.tx.Query(ctx, `SELECT id, canonical_id FROM articles WHERE id = ANY($1) AND canonical_id IS NOT NULL
-		UNION SELECT canonical_id, canonical_id FROM articles WHERE canonical_id = ANY($1)`, articles)
+		UNION SELECT a.id, a.id FROM articles a WHERE a.id = ANY($1)
+			AND EXISTS (SELECT 1 FROM articles c WHERE c.canonical_id = a.id)`, articles)
 	if err != nil {
 		return nil, nil, fmt.Errorf("copy stories: %w", err)
 	}
@@ -176,8 +178,15 @@ func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]
 	groups = slices.Compact(groups)
 	groupStory := map[int64]int64{}
 	if len(groups) > 0 {
-		rows, err = x.tx.Query(ctx, `SELECT coalesce(canonical_id, id), min(story_id) FROM articles
-			WHERE (id = ANY($1) OR canonical_id = ANY($1)) AND story_id IS NOT NULL GROUP BY 1`, groups)
+		// A group's placed members are its canonical article (grouped
+		// under its own canonical when it has one) and the articles whose
+		// canonical it is.
+		rows, err = x.tx.Query(ctx, `SELECT k, min(s) FROM (
+				SELECT coalesce(canonical_id, id) AS k, story_id AS s FROM articles WHERE id = ANY($1)
+				UNION ALL
+				SELECT a.id, (SELECT c.story_id FROM articles c WHERE c.canonical_id = a.id AND c.story_id IS NOT NULL
+					ORDER BY c.story_id LIMIT 1) FROM articles a WHERE a.id = ANY($1)) g
+			WHERE s IS NOT NULL GROUP BY k`, groups)
 		if err != nil {
 			return nil, nil, fmt.Errorf("copy stories: %w", err)
 		}

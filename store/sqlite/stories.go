@@ -218,15 +218,20 @@ func (x *storyTx) queryPairs(ctx context.Context, ids []int64, reps int, query f
 	return nil
 }
 
-// CopyStories implements marsad.StoryTx: the articles with a canonical article
-// or with copies (dedup links), then the stories of their groups' members
-// already placed, through the primary key and the canonical_id index.
+// CopyStories implements marsad.StoryTx: the articles with a canonical
+// article or with copies (dedup links), then the lowest story of each
+// group's placed members. Every lookup is a seek whatever the size of a
+// group: the primary key, and articles_canonical_story (canonical_id,
+// story_id) for "has copies" and for the lowest story among the copies
+// (reading every member of a group made the cost per article grow with
+// the copies the archive held).
 func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]int64, map[int64]int64, error) {
 	canon := map[int64]int64{}
 	err := x.queryPairs(ctx, articles, 2, func(n int) string {
 		in := placeholders(n)
 		return `SELECT id, canonical_id FROM articles WHERE id IN (` + in + `) AND canonical_id IS NOT NULL
-			UNION SELECT canonical_id, canonical_id FROM articles WHERE canonical_id IN (` + in + `)`
+			UNION SELECT a.id, a.id FROM articles a WHERE a.id IN (` + in + `)
+				AND EXISTS (SELECT 1 FROM articles c WHERE c.canonical_id = a.id)`
 	}, func(a, c int64) { canon[a] = c })
 	if err != nil {
 		return nil, nil, fmt.Errorf("copy stories: %w", err)
@@ -237,11 +242,18 @@ func (x *storyTx) CopyStories(ctx context.Context, articles []int64) (map[int64]
 	}
 	slices.Sort(groups)
 	groups = slices.Compact(groups)
+	// A group's placed members are its canonical article (grouped under
+	// its own canonical when it has one, as coalesce(canonical_id, id)
+	// says) and the articles whose canonical it is.
 	groupStory := map[int64]int64{}
 	err = x.queryPairs(ctx, groups, 2, func(n int) string {
 		in := placeholders(n)
-		return `SELECT coalesce(canonical_id, id), min(story_id) FROM articles
-			WHERE (id IN (` + in + `) OR canonical_id IN (` + in + `)) AND story_id IS NOT NULL GROUP BY 1`
+		return `SELECT k, min(s) FROM (
+				SELECT coalesce(canonical_id, id) AS k, story_id AS s FROM articles WHERE id IN (` + in + `)
+				UNION ALL
+				SELECT a.id, (SELECT c.story_id FROM articles c WHERE c.canonical_id = a.id AND c.story_id IS NOT NULL
+					ORDER BY c.story_id LIMIT 1) FROM articles a WHERE a.id IN (` + in + `))
+			WHERE s IS NOT NULL GROUP BY k`
 	}, func(g, st int64) { groupStory[g] = st })
 	if err != nil {
 		return nil, nil, fmt.Errorf("copy stories: %w", err)

@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"Stories/ReadTransactionRefusesSave", testStoryReadRefusesSave},
 		{"Stories/FailedTransactionKeepsNothing", testStoryFailedTx},
 		{"Stories/CopyStories", testCopyStories},
+		{"Stories/CopyStoriesLowest", testCopyStoriesLowest},
 		{"Stories/ClearStoriesForRebuild", testClearStories},
 		{"Stories/TwoWritersAtOnce", testStoryWriters},
 		{"Tags/SaveAndRead", testTagsSaveAndRead},

@@ -384,6 +384,54 @@ func testCopyStories(t *testing.T, h *harness) {
 	}))
 }
 
+// testCopyStoriesLowest checks that a copy group's story is the lowest
+// story among its placed members, whichever member holds it, and that a
+// group of many copies answers the same (the lookup seeks instead of
+// reading every member).
+func testCopyStoriesLowest(t *testing.T, h *harness) {
+	check(t, "register", h.RegisterStages(ctx(t), []string{"story"}))
+	var ats []at
+	for i := range 40 {
+		ats = append(ats, at{string(rune('a' + i%5)), i})
+	}
+	got := saveAt(t, h, "g", ats...)
+	// f = got[0] with 30 copies, f itself unplaced; copies placed in
+	// stories 9, 7 and 8 (7, the lowest, is the group's story). g =
+	// got[31] with copies got[32..], only g placed, in story 3.
+	f, fc := got[0], got[1:31]
+	g, gc := got[31], got[32:]
+	linkCopies(t, h, f, fc...)
+	linkCopies(t, h, g, gc...)
+	assigned := map[int64]int64{g: 3}
+	for i, c := range fc {
+		switch {
+		case i%3 == 0:
+			assigned[c] = 9
+		case i == 7:
+			assigned[c] = 7
+		case i%3 == 1:
+			assigned[c] = 8
+		}
+	}
+	saveStories(t, h, &marsad.StoryChanges{Stage: "story", Assigned: assigned,
+		Stories: []*marsad.StoryRecord{storyRecord(3, "g", g, hour(31), hour(39), 1, "b"),
+			storyRecord(7, "f7", fc[7], hour(8), hour(8), 1, "a"),
+			storyRecord(8, "f8", fc[1], hour(2), hour(29), 9, "c"),
+			storyRecord(9, "f9", fc[0], hour(1), hour(28), 10, "b")}})
+	check(t, "copy stories", h.StoryRead(ctx(t), func(tx marsad.StoryTx) error {
+		canon, story, err := tx.CopyStories(ctx(t), []int64{f, fc[2], fc[29], g, gc[3]})
+		if err != nil {
+			return err
+		}
+		for a, want := range map[int64][2]int64{f: {f, 7}, fc[2]: {f, 7}, fc[29]: {f, 7}, g: {g, 3}, gc[3]: {g, 3}} {
+			if canon[a] != want[0] || story[a] != want[1] {
+				t.Errorf("article %d: canonical %d, story %d; want %d and %d (the lowest story of the group)", a, canon[a], story[a], want[0], want[1])
+			}
+		}
+		return nil
+	}))
+}
+
 func testClearStories(t *testing.T, h *harness) {
 	f := newStoryFixture(t, h)
 	a, s := f.a, f.s
