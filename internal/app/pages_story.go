@@ -195,11 +195,7 @@ func (p *Pages) Article(ctx context.Context, id int64) (*ArticlePage, error) {
 		return nil, err
 	}
 	if p.Related != nil {
-		ra, err := p.Related.ReadAlso(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		sim, err := p.Related.Similar(ctx, id)
+		ra, sim, pending, err := p.relatedLists(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -207,11 +203,37 @@ func (p *Pages) Article(ctx context.Context, id int64) (*ArticlePage, error) {
 		// and "similar" does not repeat what "read also" shows.
 		out.ReadAlso = distinct(ra, group)
 		out.Similar = distinct(sim, group)
-		if r, ok := p.Related.(relatedReadiness); ok && !r.Ready(id) {
-			out.RelatedPending = true
-		}
+		out.RelatedPending = pending
 	}
 	return out, nil
+}
+
+// relatedLists returns an article's two lists from one answer of the
+// related source, and whether it is still computing them. A source that
+// computes in the background may finish between the two calls: read also
+// asked first comes back empty, similar then full, and a page made of the
+// two, no longer pending, would be kept without its read-also picks. So
+// when the lists became known during the calls, both are asked again.
+func (p *Pages) relatedLists(ctx context.Context, id int64) (ra, sim []*marsad.Article, pending bool, err error) {
+	r, background := p.Related.(relatedReadiness)
+	known := background && r.Ready(id)
+	for {
+		if ra, err = p.Related.ReadAlso(ctx, id); err != nil {
+			return nil, nil, false, err
+		}
+		if sim, err = p.Related.Similar(ctx, id); err != nil {
+			return nil, nil, false, err
+		}
+		if !background {
+			return ra, sim, false, nil
+		}
+		if known {
+			return ra, sim, false, nil
+		}
+		if known = r.Ready(id); !known {
+			return ra, sim, true, nil
+		}
+	}
 }
 
 // distinct returns list without the articles (or copy groups) in seen, and
