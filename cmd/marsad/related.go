@@ -34,7 +34,9 @@ read_also=M ms=T".`,
 					return err
 				}
 				start := time.Now()
-				lists, err := related.New(db, analyzer.New().Terms, related.DefaultParams()).Find(ctx, art)
+				p := related.DefaultParams()
+				p.ScanVocabulary = false // one list: its own terms cost less than the whole vocabulary
+				lists, err := related.New(db, analyzer.New().Terms, p).Find(ctx, art)
 				if err != nil {
 					return err
 				}

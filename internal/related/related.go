@@ -151,6 +151,14 @@ type Params struct {
 	// 0.7512 → 0.7570; chosen on April, 1 and 0.4, May gains 0.002).
 	Neighbours      int
 	NeighbourWeight float64
+	// ScanVocabulary fills the document frequencies from the whole
+	// vocabulary of an index that reads it at once (SQLite), when the
+	// Finder reads them first and at each restart, instead of looking up
+	// each list's missing terms: one scan of about 70 ms on the two
+	// archives, after which a new process's lists cost what a running
+	// one's do (first-round p95 6.4 → 4.2 ms, docs/PERFORMANCE.md). Off
+	// for one list computed once (`marsad related`: 63 against 95 ms).
+	ScanVocabulary bool
 	// FromSearch takes the candidates from a more-like-this search of the
 	// index and analyzes their bodies again, instead of the stored term
 	// vectors: the first design, tens of milliseconds a list, kept to
@@ -188,8 +196,9 @@ func DefaultParams() Params {
 		OtherOutlet: 1.5,
 		// About 2 KB each: 64 MB at most, a fortnight of a large
 		// aggregator's articles; the TTL of serve's lists cache.
-		VectorCache: 32768,
-		VectorTTL:   10 * time.Minute,
+		ScanVocabulary: true,
+		VectorCache:    32768,
+		VectorTTL:      10 * time.Minute,
 		// The re-ranking (Params.IDFPower, Params.Neighbours).
 		IDFPower:        0.7,
 		Neighbours:      2,
@@ -218,7 +227,7 @@ type Finder struct {
 // frequencies; terms is the analyzer's (analyzer.Terms), the one the index
 // and the vectors were built with.
 func New(s Store, terms func(string) []string, p Params) *Finder {
-	return &Finder{search: s, terms: terms, p: p, df: newDFCache(p.DFRefresh), vc: newVecCache(p.VectorCache, p.VectorTTL)}
+	return &Finder{search: s, terms: terms, p: p, df: newDFCache(p.DFRefresh, p.ScanVocabulary), vc: newVecCache(p.VectorCache, p.VectorTTL)}
 }
 
 // candidate is one copy group the query found, with its vector.

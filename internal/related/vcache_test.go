@@ -115,3 +115,62 @@ func TestVectorCacheForgets(t *testing.T) {
 		t.Fatal("a cache of size or TTL 0 is not off")
 	}
 }
+
+// vocabIndex is a fakeIndex that also reads its whole vocabulary at once,
+// counting the scans and the term lookups.
+type vocabIndex struct {
+	*fakeIndex
+	scans, lookups int
+}
+
+func (x *vocabIndex) AllDocFrequencies(context.Context) (map[string]int, int, error) {
+	x.scans++
+	df := map[string]int{}
+	for _, a := range x.arts {
+		seen := map[string]bool{}
+		for _, w := range words(a) {
+			if !seen[w] {
+				seen[w] = true
+				df[w]++
+			}
+		}
+	}
+	return df, len(x.arts), nil
+}
+
+func (x *vocabIndex) DocFrequencies(ctx context.Context, terms []string) ([]int, int, error) {
+	x.lookups += len(terms)
+	return x.fakeIndex.DocFrequencies(ctx, terms)
+}
+
+// TestVocabularyFillsTheFrequencies: a store that reads its whole
+// vocabulary at once fills a new Finder's document frequencies in one
+// scan, with the lists the lookups give, and no term is looked up after.
+func TestVocabularyFillsTheFrequencies(t *testing.T) {
+	arts := withFiller([]*marsad.Article{
+		art(1, 1, 10, 0, 0, "زلزال تركيا ضحايا انقاذ فرق"),
+		art(2, 2, 10, 0, 1, "زلزال تركيا ضحايا فرق اسعاف"),
+		art(3, 3, 11, 0, 2, "تركيا انتخابات رئاسه برلمان"),
+		art(4, 4, 12, 0, 3, "انتخابات برلمان تركيا نتائج"),
+	})
+	plain := &fakeIndex{arts: arts}
+	index(t, New(plain, strings.Fields, DefaultParams()), plain)
+	scanned := &vocabIndex{fakeIndex: &fakeIndex{arts: arts, vecs: plain.vecs}}
+	fp, fs := New(plain, strings.Fields, DefaultParams()), New(scanned, strings.Fields, DefaultParams())
+	for _, a := range arts[:4] {
+		want, err := fp.Find(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fs.Find(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("article %d: from the vocabulary %+v, from lookups %+v", a.ID, got, want)
+		}
+	}
+	if scanned.scans != 1 || scanned.lookups != 0 {
+		t.Fatalf("%d scans and %d terms looked up: want one scan and no lookup", scanned.scans, scanned.lookups)
+	}
+}

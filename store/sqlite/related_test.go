@@ -32,4 +32,25 @@ func TestDocFrequencies(t *testing.T) {
 	if df, docs, err := db.DocFrequencies(ctx, nil); err != nil || len(df) != 0 || docs != 3 {
 		t.Errorf("DocFrequencies(nil) = %v, %d, %v; want [], 3, nil", df, docs, err)
 	}
+	// The whole vocabulary at once: the same counts, every indexed term.
+	all, docs, err := db.AllDocFrequencies(ctx)
+	if err != nil || docs != 3 {
+		t.Fatalf("AllDocFrequencies: %d articles, %v", docs, err)
+	}
+	terms := make([]string, 0, len(all))
+	for term := range all {
+		terms = append(terms, term)
+	}
+	if !slices.Contains(terms, "قدس") || !slices.Contains(terms, "رياض") || slices.Contains(terms, "مجهول") {
+		t.Errorf("AllDocFrequencies holds %v", terms)
+	}
+	one, _, err := db.DocFrequencies(ctx, terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, term := range terms {
+		if all[term] != one[i] {
+			t.Errorf("%s: %d documents in the whole vocabulary, %d looked up", term, all[term], one[i])
+		}
+	}
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -172,6 +173,42 @@ func (db *DB) DocFrequencies(ctx context.Context, terms []string) ([]int, int, e
 			return nil, 0, err
 		}
 		args = args[n:]
+	}
+	return df, docs, nil
+}
+
+// AllDocFrequencies returns the document frequency of every term of the
+// search index and the number of articles, read in one transaction: one
+// scan of the index's vocabulary, cheaper than DocFrequencies of a few
+// thousand terms (the fts5vocab table counts a looked-up term's documents
+// by reading its posting list, and a list's terms are mostly common ones).
+// internal/related fills its document-frequency cache with it.
+func (db *DB) AllDocFrequencies(ctx context.Context) (map[string]int, int, error) {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("all doc frequencies: %w", err)
+	}
+	defer tx.Rollback()
+	var docs int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&docs); err != nil {
+		return nil, 0, fmt.Errorf("all doc frequencies: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT term, doc FROM article_vocab`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("all doc frequencies: %w", err)
+	}
+	defer rows.Close()
+	df := map[string]int{}
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, 0, fmt.Errorf("all doc frequencies: %w", err)
+		}
+		df[t] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("all doc frequencies: %w", err)
 	}
 	return df, docs, nil
 }

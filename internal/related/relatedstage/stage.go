@@ -38,6 +38,10 @@ func Params() related.Params {
 	p := related.DefaultParams()
 	p.DFRefresh = 0
 	p.VectorCache = 0 // the stage stores vectors; it computes no list
+	// The stage never refreshes its frequencies: a term keeps the share
+	// read when the stage first met it, and a scan would fix those of
+	// every term already indexed at the scan's size instead.
+	p.ScanVocabulary = false
 	return p
 }
 
