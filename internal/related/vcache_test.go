@@ -2,6 +2,7 @@ package related
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
@@ -53,19 +54,8 @@ func TestVectorCacheGivesTheSameLists(t *testing.T) {
 	for round, add := range []int{1, 1, 30, 0} {
 		for pass := range 2 {
 			for _, a := range x.arts {
-				before := cachedHits(cached, a)
-				want, err := plain.Find(context.Background(), a)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := cached.Find(context.Background(), a)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("round %d pass %d article %d: with the vector cache %+v, without %+v", round, pass, a.ID, got, want)
-				}
-				hits += before
+				hits += cachedHits(cached, a)
+				sameLists(t, fmt.Sprintf("round %d pass %d, with the vector cache and without", round, pass), a, cached, plain)
 			}
 		}
 		grow(add)
@@ -75,6 +65,22 @@ func TestVectorCacheGivesTheSameLists(t *testing.T) {
 	}
 	if plain.df.gen == 0 || cached.df.gen != plain.df.gen {
 		t.Fatalf("document-frequency generations %d (cached) and %d (plain): the archive's growth past DFRefresh was not met the same way", cached.df.gen, plain.df.gen)
+	}
+}
+
+// sameLists wants the two finders' lists of a equal to the bit.
+func sameLists(t *testing.T, what string, a *marsad.Article, f, g *Finder) {
+	t.Helper()
+	got, err := f.Find(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := g.Find(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("article %d, %s: %+v against %+v", a.ID, what, got, want)
 	}
 }
 
@@ -158,17 +164,7 @@ func TestVocabularyFillsTheFrequencies(t *testing.T) {
 	scanned := &vocabIndex{fakeIndex: &fakeIndex{arts: arts, vecs: plain.vecs}}
 	fp, fs := New(plain, strings.Fields, DefaultParams()), New(scanned, strings.Fields, DefaultParams())
 	for _, a := range arts[:4] {
-		want, err := fp.Find(context.Background(), a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := fs.Find(context.Background(), a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("article %d: from the vocabulary %+v, from lookups %+v", a.ID, got, want)
-		}
+		sameLists(t, "from the vocabulary and from lookups", a, fs, fp)
 	}
 	if scanned.scans != 1 || scanned.lookups != 0 {
 		t.Fatalf("%d scans and %d terms looked up: want one scan and no lookup", scanned.scans, scanned.lookups)
