@@ -287,12 +287,10 @@ func (f *Finder) findByVectors(ctx context.Context, a *marsad.Article) (*Lists, 
 	query := self
 	if f.powered() {
 		// The query asks with plain idf, as the stored keys are weighed;
-		// the re-ranking with idf^IDFPower.
-		idf, err := f.df.idfs(ctx, f.search, [][]string{own[0].c.terms})
-		if err != nil {
-			return nil, fmt.Errorf("related %d: %w", a.ID, err)
-		}
-		query, _ = weighCounts(own[0].c, idf[0])
+		// the re-ranking with idf^IDFPower. The shares are those the
+		// weighing just used: nothing is looked up twice.
+		plain := listShares{shares: [][]float64{ws[0].shares.shares}, n: ws[0].n}
+		query, _ = weighCounts(ws[0].c, plain.idf(0))
 	}
 	q := marsad.CandidateQuery{Terms: query.keys(f.p.QueryTerms), Exclude: groupOf(a), Limit: f.p.Candidates}
 	if f.p.Window > 0 && !a.Published.IsZero() {
