@@ -215,25 +215,24 @@ func (p *Pages) Article(ctx context.Context, id int64) (*ArticlePage, error) {
 // two, no longer pending, would be kept without its read-also picks. So
 // when the lists became known during the calls, both are asked again.
 func (p *Pages) relatedLists(ctx context.Context, id int64) (ra, sim []*marsad.Article, pending bool, err error) {
-	r, background := p.Related.(relatedReadiness)
-	known := background && r.Ready(id)
-	for {
-		if ra, err = p.Related.ReadAlso(ctx, id); err != nil {
-			return nil, nil, false, err
+	ask := func() ([]*marsad.Article, []*marsad.Article, error) {
+		ra, err := p.Related.ReadAlso(ctx, id)
+		if err != nil {
+			return nil, nil, err
 		}
-		if sim, err = p.Related.Similar(ctx, id); err != nil {
-			return nil, nil, false, err
-		}
-		if !background {
-			return ra, sim, false, nil
-		}
-		if known {
-			return ra, sim, false, nil
-		}
-		if known = r.Ready(id); !known {
-			return ra, sim, true, nil
-		}
+		sim, err := p.Related.Similar(ctx, id)
+		return ra, sim, err
 	}
+	r, background := p.Related.(relatedReadiness)
+	known := !background || r.Ready(id)
+	if ra, sim, err = ask(); err != nil || known {
+		return ra, sim, false, err
+	}
+	if !r.Ready(id) {
+		return ra, sim, true, nil
+	}
+	ra, sim, err = ask() // known since the first ask: both from the one answer
+	return ra, sim, false, err
 }
 
 // distinct returns list without the articles (or copy groups) in seen, and
