@@ -225,8 +225,11 @@ func (c *dfCache) fromVocabulary(ctx context.Context, v vocabularyReader, lists 
 	for i, l := range lists {
 		out[i] = make([]float64, len(l))
 		for j, t := range l {
-			out[i][j] = share[t] // 0 for a term the index does not hold
-			share[t] = out[i][j]
+			sh, ok := share[t]
+			if !ok {
+				share[t] = 0 // a term the index does not hold: known, not looked up again
+			}
+			out[i][j] = sh
 		}
 	}
 	c.mu.Lock()
